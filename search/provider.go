@@ -1,0 +1,49 @@
+package search
+
+import (
+	"context"
+)
+
+// A Query asks a provider for one page of image results.
+type Query struct {
+	// Text is the search text ("snow leopard").
+	Text string
+	// Page is the zero-based page number.
+	Page int
+	// PageSize is the number of results wanted; 0 means the provider's
+	// default. Providers cap it at their API's maximum.
+	PageSize int
+}
+
+// A Result is one image found by a provider.
+type Result struct {
+	Provider     string // provider name, e.g. "openverse"
+	ID           string // provider's own id, when it has one
+	Query        string // the query text that found it
+	Rank         int    // zero-based rank over all pages of the query
+	ImageURL     string // full-size image
+	PageURL      string // page the image appears on
+	ThumbnailURL string
+	Width        int // pixels; 0 when unknown
+	Height       int
+	Format       string // "jpeg", "png", ... when known
+	Title        string
+	License      string // licence name or URL, when given
+	Attribution  string // creator / credit line, when given
+}
+
+// A Page is one page of results.
+type Page struct {
+	Results []Result
+	// More reports whether a next page exists.
+	More bool
+	// Total is the provider's estimate of all matches; 0 when unknown.
+	Total int
+}
+
+// A Provider searches one image-search service. Implementations must be
+// safe for concurrent use and honour ctx cancellation.
+type Provider interface {
+	Name() string
+	Search(ctx context.Context, q Query) (Page, error)
+}
