@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/labelfree/labelfree"
@@ -63,7 +65,14 @@ type LogisticRegression struct {
 	MaxIter int
 	// Tol stops the solver once the largest absolute component of the
 	// gradient of the objective divided by C·n falls below it; 0 means 1e-6.
+	// scikit-learn's tol applies to the objective divided by C only, so its
+	// tol t corresponds to Tol = t/n.
 	Tol float64
+	// FTol stops the solver once an iteration lowers the objective by no
+	// more than FTol·max(|f_old|, |f_new|); 0 means 2.2e-9, the default of
+	// SciPy's L-BFGS-B that scikit-learn uses. A negative value turns the
+	// test off, so only Tol and MaxIter stop the fit.
+	FTol float64
 }
 
 // LogisticModel is a fitted LogisticRegression: a Transformer that reads
@@ -147,6 +156,8 @@ func (lr *LogisticRegression) Validate() error {
 		return bad("MaxIter", fmt.Sprintf("must not be negative, got %d", lr.MaxIter))
 	case math.IsNaN(lr.Tol) || lr.Tol < 0 || math.IsInf(lr.Tol, 0):
 		return bad("Tol", fmt.Sprintf("must be a finite positive number (or 0 for the default), got %v", lr.Tol))
+	case math.IsNaN(lr.FTol) || math.IsInf(lr.FTol, 0):
+		return bad("FTol", fmt.Sprintf("must be finite, got %v", lr.FTol))
 	}
 	for c, w := range lr.ClassWeights {
 		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
@@ -296,10 +307,17 @@ func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int,
 	if tol == 0 {
 		tol = 1e-6
 	}
+	ftol := lr.FTol
+	switch {
+	case ftol == 0:
+		ftol = 1e7 * 0x1p-52
+	case ftol < 0:
+		ftol = 0
+	}
 	settings := &optimize.Settings{
 		GradientThreshold: tol,
 		MajorIterations:   maxIter,
-		Converger:         &optimize.FunctionConverge{Relative: 64 * 0x1p-52, Iterations: 3},
+		Converger:         &relativeConverge{tol: ftol},
 		Recorder:          ctxRecorder{ctx},
 	}
 	problem := optimize.Problem{Func: obj.f, Grad: obj.grad}
@@ -410,6 +428,31 @@ func standardize(x []float64, n, d int) (mean, scale []float64) {
 	return mean, scale
 }
 
+// relativeConverge reports FunctionConvergence when an iteration lowers
+// the objective by no more than tol relative to its size (SciPy's ftol
+// test); tol 0 never fires.
+type relativeConverge struct {
+	tol   float64
+	prev  float64
+	first bool
+}
+
+func (c *relativeConverge) Init(int) { c.first = true }
+
+func (c *relativeConverge) Converged(loc *optimize.Location) optimize.Status {
+	f := loc.F
+	if c.first {
+		c.first, c.prev = false, f
+		return optimize.NotTerminated
+	}
+	done := c.tol > 0 && c.prev-f <= c.tol*math.Max(math.Abs(c.prev), math.Abs(f))
+	c.prev = f
+	if done {
+		return optimize.FunctionConvergence
+	}
+	return optimize.NotTerminated
+}
+
 // ctxRecorder aborts the optimisation when the context is done.
 type ctxRecorder struct{ ctx context.Context }
 
@@ -422,6 +465,12 @@ func (r ctxRecorder) Record(*optimize.Location, optimize.Operation, *optimize.St
 // logisticObjective evaluates the mean weighted log loss plus the L2
 // penalty and its gradient. Parameters are laid out as outs rows of d
 // weights followed by outs intercepts.
+//
+// One evaluation makes a single pass over the design matrix: for each row
+// it computes the scores, the loss and the residuals, and adds the row's
+// share of the gradient while the row is still in cache. Rows are cut into
+// fixed chunks evaluated in parallel, each into its own partial sums, which
+// are added in chunk order, so results do not depend on GOMAXPROCS.
 type logisticObjective struct {
 	x         []float64 // n×d row major
 	n, d      int
@@ -431,15 +480,21 @@ type logisticObjective struct {
 	penalty   float64 // 1/(C·n); Inf C gives 0
 	intercept bool
 
-	z     []float64 // n×outs scores, then residuals
-	lastX []float64
-	lastF float64
-	lastG []float64
-	valid bool
+	chunk    int         // rows per chunk
+	partials [][]float64 // per chunk: outs·d + outs gradient sums, then the loss
+	lastX    []float64
+	lastF    float64
+	lastG    []float64
+	valid    bool
 }
 
 func (o *logisticObjective) init() {
-	o.z = make([]float64, o.n*o.outs)
+	o.chunk = max(256, (o.n+63)/64)
+	nchunks := (o.n + o.chunk - 1) / o.chunk
+	o.partials = make([][]float64, nchunks)
+	for i := range o.partials {
+		o.partials[i] = make([]float64, o.size()+1)
+	}
 	o.lastG = make([]float64, o.size())
 	o.lastX = make([]float64, o.size())
 }
@@ -466,105 +521,108 @@ func (o *logisticObjective) cached(theta []float64) {
 	o.valid = true
 }
 
-// scores computes z = X·Wᵀ + b into o.z.
-func (o *logisticObjective) scores(theta []float64) {
-	d, outs := o.d, o.outs
-	W := blas64.General{Rows: outs, Cols: d, Stride: d, Data: theta[:outs*d]}
-	X := blas64.General{Rows: o.n, Cols: d, Stride: d, Data: o.x}
-	Z := blas64.General{Rows: o.n, Cols: outs, Stride: outs, Data: o.z}
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, X, W, 0, Z)
-	if o.intercept {
-		b := theta[outs*d:]
-		for i := range o.n {
-			row := o.z[i*outs : (i+1)*outs]
-			for j := range row {
-				row[j] += b[j]
-			}
-		}
-	}
-}
-
-// eval returns the objective at theta and writes its gradient into g (when
-// g is not nil).
+// eval returns the objective at theta and writes its gradient into g.
 func (o *logisticObjective) eval(theta, g []float64) float64 {
-	loss := o.residuals(theta)
+	loss := o.pass(theta)
 	d, outs := o.d, o.outs
+	clear(g)
+	for _, p := range o.partials {
+		floats.Add(g, p[:len(g)])
+	}
+	if !o.intercept {
+		clear(g[outs*d:])
+	}
 	f := loss
-	w := theta[:outs*d]
-	for _, v := range w {
+	for i, v := range theta[:outs*d] {
 		f += 0.5 * o.penalty * v * v
-	}
-	if g == nil {
-		return f
-	}
-	// o.z now holds sᵢ·∂ℓ/∂z, already divided by n.
-	R := blas64.General{Rows: o.n, Cols: outs, Stride: outs, Data: o.z}
-	X := blas64.General{Rows: o.n, Cols: d, Stride: d, Data: o.x}
-	G := blas64.General{Rows: outs, Cols: d, Stride: d, Data: g[:outs*d]}
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, R, X, 0, G)
-	for i, v := range w {
 		g[i] += o.penalty * v
-	}
-	gb := g[outs*d:]
-	clear(gb)
-	if o.intercept {
-		for i := range o.n {
-			for j, r := range o.z[i*outs : (i+1)*outs] {
-				gb[j] += r
-			}
-		}
 	}
 	return f
 }
 
 // loss returns the weighted mean log loss at theta (no penalty).
 func (o *logisticObjective) loss(theta []float64) float64 {
-	defer func() { o.valid = false }()
-	return o.residuals(theta)
+	o.valid = false
+	return o.pass(theta)
 }
 
-// residuals computes the weighted mean loss and leaves sᵢ·∂ℓᵢ/∂zᵢ / n in
-// o.z.
-func (o *logisticObjective) residuals(theta []float64) float64 {
+// pass fills o.partials with each chunk's gradient sums (already divided
+// by n) and returns the weighted mean loss.
+func (o *logisticObjective) pass(theta []float64) float64 {
 	o.valid = false
-	o.scores(theta)
+	workers := min(runtime.GOMAXPROCS(0), len(o.partials))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			z := make([]float64, o.outs)
+			for {
+				c := int(next.Add(1)) - 1
+				if c >= len(o.partials) {
+					return
+				}
+				o.chunkPass(theta, c, z)
+			}
+		})
+	}
+	wg.Wait()
+	loss := 0.0
+	for _, p := range o.partials {
+		loss += p[len(p)-1]
+	}
+	return loss
+}
+
+func (o *logisticObjective) chunkPass(theta []float64, c int, z []float64) {
+	d, outs := o.d, o.outs
+	part := o.partials[c]
+	clear(part)
+	gw, gb := part[:outs*d], part[outs*d:outs*d+outs]
+	b := theta[outs*d:]
 	inv := 1 / float64(o.n)
 	loss := 0.0
-	if o.outs == 1 {
-		for i, z := range o.z {
-			s := o.sw[i]
-			t := float64(o.y[i]) // 0 or 1
-			// log(1+e^z) - t·z, stably.
-			loss += s * (softplus(z) - t*z)
-			o.z[i] = s * (sigmoid(z) - t) * inv
-		}
-		return loss * inv
-	}
-	k := o.outs
-	for i := range o.n {
-		row := o.z[i*k : (i+1)*k]
-		mx := math.Inf(-1)
-		for _, v := range row {
-			mx = math.Max(mx, v)
-		}
-		sum := 0.0
-		for j, v := range row {
-			e := math.Exp(v - mx)
-			row[j] = e
-			sum += e
+	for i := c * o.chunk; i < min(o.n, (c+1)*o.chunk); i++ {
+		row := o.x[i*d : (i+1)*d]
+		for j := range outs {
+			z[j] = floats.Dot(row, theta[j*d:(j+1)*d])
+			if o.intercept {
+				z[j] += b[j]
+			}
 		}
 		s := o.sw[i]
 		yi := o.y[i]
-		loss += s * -math.Log(row[yi]/sum)
-		for j := range row {
-			p := row[j] / sum
-			if j == yi {
-				p--
+		if outs == 1 {
+			t := float64(yi) // 0 or 1
+			// log(1+e^z) − t·z, stably.
+			loss += s * (softplus(z[0]) - t*z[0])
+			z[0] = s * (sigmoid(z[0]) - t) * inv
+		} else {
+			mx := math.Inf(-1)
+			for _, v := range z {
+				mx = math.Max(mx, v)
 			}
-			row[j] = s * p * inv
+			sum := 0.0
+			for j, v := range z {
+				z[j] = math.Exp(v - mx)
+				sum += z[j]
+			}
+			loss -= s * math.Log(z[yi]/sum)
+			for j := range z {
+				p := z[j] / sum
+				if j == yi {
+					p--
+				}
+				z[j] = s * p * inv
+			}
+		}
+		for j, r := range z {
+			if r != 0 {
+				floats.AddScaled(gw[j*d:(j+1)*d], r, row)
+			}
+			gb[j] += r
 		}
 	}
-	return loss * inv
+	part[len(part)-1] = loss * inv
 }
 
 func sigmoid(z float64) float64 {

@@ -52,7 +52,7 @@ func TestLogisticRegressionMatchesSklearn(t *testing.T) {
 	require.NotEmpty(t, ref.Cases)
 	for _, c := range ref.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			lr := &LogisticRegression{C: c.C, NoIntercept: !c.FitIntercept, Standardize: c.Standardize, Tol: 1e-8}
+			lr := &LogisticRegression{C: c.C, NoIntercept: !c.FitIntercept, Standardize: c.Standardize, Tol: 1e-8, FTol: -1}
 			switch w := c.ClassWeight.(type) {
 			case string:
 				require.Equal(t, "balanced", w)
@@ -83,6 +83,16 @@ func TestLogisticRegressionMatchesSklearn(t *testing.T) {
 				}
 			}
 			assert.InDelta(t, c.Accuracy, float64(correct)/float64(len(c.X)), 1e-9)
+
+			// With the default stopping rules (SciPy's ftol, as scikit-learn)
+			// the fit stops earlier but lands as close as scikit-learn's.
+			def := *lr
+			def.Tol, def.FTol = 0, 0
+			md, err := def.FitXY(context.Background(), c.X, c.Y, 0)
+			require.NoError(t, err)
+			assert.True(t, md.Result.Converged, md.Result.Status)
+			assert.InDelta(t, c.Objective, md.Result.Objective, 1e-6)
+			assert.LessOrEqual(t, md.Result.Iterations, m.Result.Iterations)
 			if !c.Standardize {
 				// Without standardisation the parameters themselves match.
 				require.Len(t, m.Weights, len(c.Coef))
@@ -232,6 +242,7 @@ func TestLogisticRegressionErrors(t *testing.T) {
 		{"NaN C", LogisticRegression{C: math.NaN()}, x, y, 0, "C", ""},
 		{"negative MaxIter", LogisticRegression{MaxIter: -1}, x, y, 0, "MaxIter", ""},
 		{"bad Tol", LogisticRegression{Tol: math.Inf(1)}, x, y, 0, "Tol", ""},
+		{"bad FTol", LogisticRegression{FTol: math.NaN()}, x, y, 0, "FTol", ""},
 		{"bad class weight", LogisticRegression{ClassWeights: []float64{1, -2}}, x, y, 0, "ClassWeights", ""},
 		{"no rows", LogisticRegression{}, nil, nil, 0, "", "no training rows"},
 		{"length mismatch", LogisticRegression{}, x, y[:3], 0, "", "20 embeddings but 3 labels"},
