@@ -81,7 +81,7 @@ func TestParseFirstResults(t *testing.T) {
 				Provider: "openverse", ID: "11111111-2222-4333-8444-555555555555", Query: "snow leopard", Rank: 0,
 				ImageURL: "https://live.staticflickr.com/65535/987654321_fedcba_b.jpg", PageURL: "https://www.flickr.com/photos/other/987654321",
 				ThumbnailURL: "https://api.openverse.org/v1/images/11111111-2222-4333-8444-555555555555/thumb/",
-				Title: "Snow leopard at the zoo", License: "CC BY 4.0", LicenseURL: "https://creativecommons.org/licenses/by/4.0/",
+				Title:        "Snow leopard at the zoo", License: "CC BY 4.0", LicenseURL: "https://creativecommons.org/licenses/by/4.0/",
 			}},
 		},
 		{
@@ -92,13 +92,13 @@ func TestParseFirstResults(t *testing.T) {
 				Provider: "wikimedia", ID: "1234", Query: "snow leopard", Rank: 0,
 				ImageURL: "https://upload.wikimedia.org/wikipedia/commons/1/12/Snow_leopard_portrait.png", PageURL: "https://commons.wikimedia.org/wiki/File:Snow_leopard_portrait.png",
 				ThumbnailURL: "https://upload.wikimedia.org/wikipedia/commons/thumb/1/12/Snow_leopard_portrait.png/320px-Snow_leopard_portrait.png",
-				Width: 1200, Height: 900, Format: "png", Title: "Snow leopard portrait", License: "Public domain",
+				Width:        1200, Height: 900, Format: "png", Title: "Snow leopard portrait", License: "Public domain",
 				Attribution: "U.S. Fish and Wildlife Service",
 			}, {
 				Provider: "wikimedia", ID: "5582013", Query: "snow leopard", Rank: 1,
 				ImageURL: "https://upload.wikimedia.org/wikipedia/commons/6/6e/Irbis4.JPG", PageURL: "https://commons.wikimedia.org/wiki/File:Irbis4.JPG",
 				ThumbnailURL: "https://upload.wikimedia.org/wikipedia/commons/thumb/6/6e/Irbis4.JPG/320px-Irbis4.JPG",
-				Width: 2272, Height: 1704, Format: "jpeg", Title: "Irbis4.JPG", License: "CC BY-SA 3.0",
+				Width:        2272, Height: 1704, Format: "jpeg", Title: "Irbis4.JPG", License: "CC BY-SA 3.0",
 				LicenseURL: "https://creativecommons.org/licenses/by-sa/3.0", Attribution: "Example & friends",
 			}},
 		},
@@ -110,7 +110,7 @@ func TestParseFirstResults(t *testing.T) {
 				Provider: "wikimedia", ID: "777", Query: "snow leopard", Rank: 0,
 				ImageURL: "https://upload.wikimedia.org/wikipedia/commons/7/77/Uncia_uncia.gif", PageURL: "https://commons.wikimedia.org/wiki/File:Uncia_uncia.gif",
 				ThumbnailURL: "https://upload.wikimedia.org/wikipedia/commons/thumb/7/77/Uncia_uncia.gif/320px-Uncia_uncia.gif",
-				Width: 400, Height: 300, Format: "gif", Title: "Uncia uncia.gif", License: "CC BY 4.0", Attribution: "Someone",
+				Width:        400, Height: 300, Format: "gif", Title: "Uncia uncia.gif", License: "CC BY 4.0", Attribution: "Someone",
 			}},
 		},
 		{
