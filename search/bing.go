@@ -162,7 +162,7 @@ func parseBingPage(body []byte, text string, offset int) (Page, error) {
 		return Page{}, parseBingError(http.StatusOK, body)
 	}
 	p := Page{Total: max(a.TotalEstimatedMatches, 0)}
-	for i, im := range a.Value {
+	for _, im := range a.Value {
 		if im.ContentURL == "" {
 			continue
 		}
@@ -170,7 +170,7 @@ func parseBingPage(body []byte, text string, offset int) (Page, error) {
 			Provider:     "bing",
 			ID:           im.ImageID,
 			Query:        text,
-			Rank:         i,
+			Rank:         len(p.Results),
 			ImageURL:     im.ContentURL,
 			PageURL:      im.HostPageURL,
 			ThumbnailURL: im.ThumbnailURL,
