@@ -151,12 +151,39 @@ func (d *doer) allSecrets() []string {
 
 func newDoer(name string, cfg HTTPConfig, defRate rate.Limit, secrets ...string) *doer {
 	cfg = cfg.withDefaults(defRate)
-	return &doer{
+	d := &doer{
 		name:    name,
 		cfg:     cfg,
 		lim:     rate.NewLimiter(cfg.RateLimit, cfg.Burst),
 		secrets: secrets,
 	}
+	// A copy of the client whose redirects never carry a key to another
+	// host: Go drops Authorization on such redirects, but not custom key
+	// headers (Ocp-Apim-Subscription-Key, X-Subscription-Token).
+	c := *cfg.Client
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && req.URL.Host != via[0].URL.Host {
+			secrets := d.allSecrets()
+			for name, vals := range req.Header {
+				for _, v := range vals {
+					if redact(v, secrets...) != v {
+						req.Header.Del(name)
+						break
+					}
+				}
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	d.cfg.Client = &c
+	return d
 }
 
 // handler inspects one complete response. It returns nil on success, an
@@ -175,7 +202,7 @@ func (d *doer) do(ctx context.Context, build builder, handle handler) error {
 		if err := d.waitTurn(ctx); err != nil {
 			return d.wrapCtx(ctx, err)
 		}
-		err, retry, after := d.once(ctx, build, handle)
+		retry, after, err := d.once(ctx, build, handle)
 		if err == nil {
 			return nil
 		}
@@ -209,12 +236,12 @@ func (d *doer) wrapCtx(ctx context.Context, err error) error {
 	return fmt.Errorf("search: %s: %w", d.name, err)
 }
 
-func (d *doer) once(ctx context.Context, build builder, handle handler) (err error, retry bool, after time.Duration) {
+func (d *doer) once(ctx context.Context, build builder, handle handler) (retry bool, after time.Duration, err error) {
 	actx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := build(actx)
 	if err != nil {
-		return fmt.Errorf("search: %s: building request: %w", d.name, d.scrub(err)), false, 0
+		return false, 0, fmt.Errorf("search: %s: building request: %w", d.name, d.scrub(err))
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", d.cfg.UserAgent)
@@ -224,19 +251,19 @@ func (d *doer) once(ctx context.Context, build builder, handle handler) (err err
 	}
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
-		return d.transportErr(actx, err), true, 0
+		return true, 0, d.transportErr(actx, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, d.cfg.MaxResponseBytes+1))
 	if err != nil {
-		return d.transportErr(actx, err), true, 0
+		return true, 0, d.transportErr(actx, err)
 	}
 	if int64(len(body)) > d.cfg.MaxResponseBytes {
-		return fmt.Errorf("search: %s: body over %d bytes: %w", d.name, d.cfg.MaxResponseBytes, ErrResponseTooLarge), false, 0
+		return false, 0, fmt.Errorf("search: %s: body over %d bytes: %w", d.name, d.cfg.MaxResponseBytes, ErrResponseTooLarge)
 	}
 	herr := handle(resp.StatusCode, resp.Header, body)
 	if herr == nil {
-		return nil, false, 0
+		return false, 0, nil
 	}
 	var ae *APIError
 	if errors.As(herr, &ae) {
@@ -245,9 +272,9 @@ func (d *doer) once(ctx context.Context, build builder, handle handler) (err err
 		if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
 			ae.RetryAfter = ra
 		}
-		return herr, ae.retryable, ae.RetryAfter
+		return ae.retryable, ae.RetryAfter, herr
 	}
-	return d.scrub(herr), false, 0
+	return false, 0, d.scrub(herr)
 }
 
 // transportErr wraps a network-level failure, naming a per-attempt timeout

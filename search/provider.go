@@ -54,3 +54,13 @@ type Provider interface {
 	Name() string
 	Search(ctx context.Context, q Query) (Page, error)
 }
+
+// Every provider here implements Provider.
+var (
+	_ Provider = (*Bing)(nil)
+	_ Provider = (*Brave)(nil)
+	_ Provider = (*Openverse)(nil)
+	_ Provider = (*Wikimedia)(nil)
+	_ Provider = (*INaturalist)(nil)
+	_ Provider = (*LocalDir)(nil)
+)

@@ -547,3 +547,29 @@ func TestRetryAfterPausesTheWholeProvider(t *testing.T) {
 	assert.GreaterOrEqual(t, <-done, 700*time.Millisecond, "another query waited out the Retry-After too")
 	assert.NoError(t, <-aDone)
 }
+
+func TestKeysNotForwardedOnCrossHostRedirect(t *testing.T) {
+	for _, k := range kits() {
+		if k.key == "" {
+			continue
+		}
+		t.Run(k.name, func(t *testing.T) {
+			other, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				for name, vals := range r.Header {
+					for _, v := range vals {
+						assert.NotContains(t, v, k.key, "header %s leaked to another host", name)
+					}
+				}
+				reply(w, 200, fixture(t, k.empty))
+			})
+			// 127.0.0.1 and localhost are different hosts to the client.
+			target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+			srv, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				assert.Equal(t, k.keyPrefix+k.key, r.Header.Get(k.keyHeader), "the key goes to the endpoint")
+				http.Redirect(w, r, target+r.URL.RequestURI(), http.StatusFound)
+			})
+			_, err := k.mk(srv.URL, fastHTTP()).Search(context.Background(), Query{Text: "snow leopard"})
+			require.NoError(t, err)
+		})
+	}
+}
