@@ -111,3 +111,39 @@ func (s *Set) Events() map[string][]int {
 	}
 	return ev
 }
+
+// A Report says what a writer did with each image of a set: formats made
+// for detector training leave out images they cannot represent faithfully
+// (failed images, images with a label but no box), and say so here rather
+// than dropping them silently.
+type Report struct {
+	// Written counts the images written.
+	Written int
+	// Skipped lists the images left out, in set order.
+	Skipped []Skip
+}
+
+// A Skip names an image a writer left out, and why.
+type Skip struct {
+	File   string
+	Reason string
+}
+
+// Skip reasons shared by the writers.
+const (
+	SkipFailed     = "image failed"
+	SkipUnboxed    = "image has a label but no box (writing it would teach a detector that the image is empty)"
+	SkipNormalized = "image size unknown"
+)
+
+// Trainable reports whether a detector-training format should write the
+// image, and the skip reason when not.
+func (im *Image) Trainable() (bool, string) {
+	switch {
+	case im.Failure != "":
+		return false, SkipFailed
+	case len(im.Boxes) == 0 && len(im.Labels) > 0:
+		return false, SkipUnboxed
+	}
+	return true, ""
+}

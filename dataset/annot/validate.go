@@ -117,4 +117,3 @@ func validateImage(s *Set, im *Image) error {
 	}
 	return nil
 }
-
