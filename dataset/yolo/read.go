@@ -198,7 +198,11 @@ func parseLabels(im *annot.Image, file string, data []byte, nc int) error {
 				return bad("confidence %g is outside [0, 1]", score)
 			}
 		}
-		b := im.FromFrac(max(0, x0), max(0, y0), min(1, x1)-max(0, x0), min(1, y1)-max(0, y0), score, class)
+		cx0, cy0, cx1, cy1 := max(0, x0), max(0, y0), min(1, x1), min(1, y1)
+		if cx1 <= cx0 || cy1 <= cy0 {
+			return bad("box (centre %g,%g size %gx%g) has no area inside the image", xc, yc, w, h)
+		}
+		b := im.FromFrac(cx0, cy0, cx1-cx0, cy1-cy0, score, class)
 		im.Boxes = append(im.Boxes, b)
 	}
 	if err := sc.Err(); err != nil {
