@@ -85,14 +85,14 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*Package, error
 	}
 	var p struct {
 		Resources           []struct{ Name, Path string } `json:"resources"`
-		Profile             string                         `json:"profile"`
-		Created             string                         `json:"created"`
-		Contributors        []json.RawMessage              `json:"contributors"`
-		Project             *json.RawMessage               `json:"project"`
-		Spatial             *json.RawMessage               `json:"spatial"`
-		Temporal            *json.RawMessage               `json:"temporal"`
-		Taxonomic           *[]taxon                       `json:"taxonomic"`
-		CoordinatePrecision *float64                       `json:"coordinatePrecision"`
+		Profile             string                        `json:"profile"`
+		Created             string                        `json:"created"`
+		Contributors        []json.RawMessage             `json:"contributors"`
+		Project             *json.RawMessage              `json:"project"`
+		Spatial             *json.RawMessage              `json:"spatial"`
+		Temporal            *json.RawMessage              `json:"temporal"`
+		Taxonomic           *[]taxon                      `json:"taxonomic"`
+		CoordinatePrecision *float64                      `json:"coordinatePrecision"`
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, &FormatError{File: "datapackage.json", Reason: "not a data package: " + err.Error()}
