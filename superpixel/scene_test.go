@@ -50,7 +50,7 @@ func makeScene(seed uint64, w, h int) scene {
 	ne := 4 + rng.intn(3)
 	ells := make([]ell, ne)
 	for i := range ells {
-		ells[i] = ell{rng.intn(w), rng.intn(h), 12 + rng.intn(w/5), 10 + rng.intn(h/5)}
+		ells[i] = ell{rng.intn(w), rng.intn(h), 12 + rng.intn(max(1, w/5)), 10 + rng.intn(max(1, h/5))}
 	}
 	// Muted, camera-trap-like colours: every region is a scene-wide earthy
 	// base colour plus a random offset, so many edges have low contrast.
