@@ -58,6 +58,10 @@ type Spec struct {
 	// Concurrency is the most queries in flight; 0 means 4. Each query
 	// pages sequentially; the provider's rate limit still applies to all.
 	Concurrency int
+	// Progress, when set, is called once per finished query with its
+	// report and the number of queries finished so far. Calls never
+	// overlap.
+	Progress func(done int, r QueryReport)
 }
 
 // Validate checks the spec.
@@ -160,12 +164,20 @@ func Collect(ctx context.Context, p Provider, spec Spec) (*Collection, error) {
 	results := make([][]Result, len(spec.Queries))
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				results[i], reports[i] = runQuery(ctx, p, spec.Queries[i])
+				if spec.Progress != nil {
+					mu.Lock()
+					done++
+					spec.Progress(done, reports[i])
+					mu.Unlock()
+				}
 			}
 		}()
 	}

@@ -167,10 +167,22 @@ func TestCollectBoundsConcurrency(t *testing.T) {
 	for i := range qs {
 		qs[i] = QuerySpec{Text: fmt.Sprint(i)}
 	}
-	c, err := Collect(context.Background(), f, Spec{Queries: qs, Concurrency: 3})
+	var calls []int
+	var inProgress atomic.Int32
+	progress := func(done int, r QueryReport) {
+		assert.Equal(t, int32(1), inProgress.Add(1), "Progress calls never overlap")
+		calls = append(calls, done)
+		assert.Equal(t, 1, r.Results)
+		inProgress.Add(-1)
+	}
+	c, err := Collect(context.Background(), f, Spec{Queries: qs, Concurrency: 3, Progress: progress})
 	require.NoError(t, err)
 	assert.Len(t, c.Results, 24)
 	assert.Equal(t, int32(3), f.peak.Load())
+	require.Len(t, calls, 24)
+	for i, d := range calls {
+		assert.Equal(t, i+1, d)
+	}
 }
 
 func TestCollectDeterministicOrder(t *testing.T) {
