@@ -473,14 +473,17 @@ func TestKeysFromEnvironment(t *testing.T) {
 			_, err := c.mk("http://127.0.0.1:1").Search(context.Background(), Query{Text: "x"})
 			assert.ErrorIs(t, err, ErrNoKey)
 
-			t.Setenv(c.env, "env-key-0001")
 			var got string
 			srv, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				got = r.Header.Get(c.header)
 				reply(w, 200, []byte(`{}`))
 			})
-			_, err = c.mk(srv.URL).Search(context.Background(), Query{Text: "x"})
-			require.NoError(t, err)
+			p := c.mk(srv.URL)
+			_, err = p.Search(context.Background(), Query{Text: "x"})
+			assert.ErrorIs(t, err, ErrNoKey)
+			t.Setenv(c.env, "env-key-0001")
+			_, err = p.Search(context.Background(), Query{Text: "x"})
+			require.NoError(t, err, "a key set after a failed call is picked up")
 			assert.Equal(t, "env-key-0001", got)
 		})
 	}
