@@ -272,3 +272,39 @@ func runQuery(ctx context.Context, p Provider, qs QuerySpec) ([]Result, QueryRep
 	rep.Results = len(out)
 	return out, rep
 }
+
+// Classes returns the classes of the spec's queries in first-seen order
+// (for Positive plus Negatives: the positive query, then NegativeClass).
+func (c *Collection) Classes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, q := range c.Queries {
+		if !seen[q.Class] {
+			seen[q.Class] = true
+			out = append(out, q.Class)
+		}
+	}
+	return out
+}
+
+// ByClass groups the results by class, one slice per given class in the
+// given order (the shape dataset.Stitch takes). Results of classes not
+// named are left out; a class without results gets an empty slice.
+func (c *Collection) ByClass(classes ...string) [][]Result {
+	idx := make(map[string]int, len(classes))
+	for i, cl := range classes {
+		if _, dup := idx[cl]; !dup {
+			idx[cl] = i
+		}
+	}
+	out := make([][]Result, len(classes))
+	for i := range out {
+		out[i] = []Result{}
+	}
+	for _, r := range c.Results {
+		if i, ok := idx[r.Class]; ok {
+			out[i] = append(out[i], r)
+		}
+	}
+	return out
+}

@@ -359,3 +359,19 @@ func TestLocalDirConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestCollectionByClass(t *testing.T) {
+	f := &fakeProvider{pages: 1, perPage: 2}
+	c, err := Collect(context.Background(), f, Spec{Queries: append([]QuerySpec{Positive("snow leopard", 1)}, Negatives([]string{"kettle", "bench"}, 1)...)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"snow leopard", NegativeClass}, c.Classes())
+	g := c.ByClass(NegativeClass, "snow leopard", "unused")
+	require.Len(t, g, 3)
+	assert.Len(t, g[0], 2)
+	assert.Equal(t, "kettle", g[0][0].Query)
+	assert.Equal(t, "bench", g[0][1].Query)
+	assert.Len(t, g[1], 2)
+	assert.Equal(t, "snow leopard", g[1][0].Class)
+	assert.NotNil(t, g[2])
+	assert.Empty(t, g[2])
+}
