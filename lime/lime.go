@@ -88,8 +88,6 @@ var Explanations = labelfree.NewColumn[*Explanation]("lime.explanation", "LIME e
 
 const stageName = "ImageLIME"
 
-
-
 // An Explanation is LIME's local linear model of the classifier around one
 // image.
 type Explanation struct {
@@ -326,4 +324,3 @@ func argmax(p []float64) int {
 	}
 	return best
 }
-
