@@ -40,7 +40,7 @@ func main() {
 			for nv := 1; nv <= nvMax; nv++ {
 				name := fmt.Sprintf("kern%s_%dx%d", is.name, mr, nv)
 				emit(&s, is, name, mr, nv)
-				fmt.Fprintf(&g, "//go:noescape\nfunc %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)\n\n", name)
+				fmt.Fprintf(&g, "//go:noescape\nfunc %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)\n\n", name)
 			}
 		}
 		fmt.Fprintf(&g, "var kernels%s = [%d][%d]kernFunc{\n", is.name, is.mr+1, nvMax+1)
@@ -78,16 +78,24 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	if is.reg == "Y" {
 		bReg, bcReg = 12, 14
 	}
-	aStep, bStep := is.mr*4, is.nr*4
+	aStep := is.mr * 4
 	vBytes := is.vec * 4
+	if is.unroll != 4 {
+		log.Fatal("the B addressing in emit assumes an unroll of 4")
+	}
 
-	fmt.Fprintf(w, "// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	fmt.Fprintf(w, "// func %s(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
 	p("MOVQ kc+0(FP), CX")
 	p("MOVQ a+8(FP), AX")
 	p("MOVQ b+16(FP), BX")
-	p("MOVQ c+24(FP), DI")
-	p("MOVQ ldc+32(FP), DX")
+	p("MOVQ ldb+24(FP), R11")
+	p("SHLQ $2, R11")
+	p("LEAQ (R11)(R11*2), R12")
+	p("MOVQ R11, R13")
+	p("SHLQ $2, R13")
+	p("MOVQ c+32(FP), DI")
+	p("MOVQ ldc+40(FP), DX")
 	p("SHLQ $2, DX")
 	// Zero accumulators; prefetch the C tile.
 	p("MOVQ DI, R8")
@@ -107,7 +115,7 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	}
 	body := func(u int) {
 		for v := 0; v < nv; v++ {
-			p("VMOVUPS %d(BX), %s", u*bStep+v*vBytes, r(bReg+v))
+			p("VMOVUPS %d(BX)%s, %s", v*vBytes, []string{"", "(R11*1)", "(R11*2)", "(R12*1)"}[u], r(bReg+v))
 		}
 		for i := 0; i < mr; i++ {
 			off := u*aStep + i*4
@@ -130,7 +138,7 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 		body(u)
 	}
 	p("ADDQ $%d, AX", is.unroll*aStep)
-	p("ADDQ $%d, BX", is.unroll*bStep)
+	p("ADDQ R13, BX")
 	p("DECQ R9")
 	p("JNZ loop")
 	fmt.Fprintf(w, "tail:\n")
@@ -139,16 +147,16 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	fmt.Fprintf(w, "loop1:\n")
 	body(0)
 	p("ADDQ $%d, AX", aStep)
-	p("ADDQ $%d, BX", bStep)
+	p("ADDQ R11, BX")
 	p("DECQ CX")
 	p("JNZ loop1")
 	fmt.Fprintf(w, "done:\n")
 	alpha, beta := r(bReg), r(bReg+1)
-	p("VBROADCASTSS alpha+40(FP), %s", alpha)
-	p("MOVL beta+44(FP), R10")
+	p("VBROADCASTSS alpha+48(FP), %s", alpha)
+	p("MOVL beta+52(FP), R10")
 	p("TESTL $0x7fffffff, R10")
 	p("JZ nobeta")
-	p("VBROADCASTSS beta+44(FP), %s", beta)
+	p("VBROADCASTSS beta+52(FP), %s", beta)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			p("VMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))

@@ -2,10 +2,10 @@ package gemm
 
 // kernFunc is a register micro-kernel. It multiplies an A micro-panel (kc
 // steps of MR floats, of which the first mr rows are used) by a B micro-panel
-// (kc steps of NR floats, of which the first nv*vec columns are used) and
+// (kc rows ldb floats apart, of which the first nv*vec columns are used) and
 // writes C[i*ldc+j] = alpha*acc[i][j] + beta*C[i*ldc+j] for the mr×(nv*vec)
 // tile at c. When beta == 0, C is not read.
-type kernFunc func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+type kernFunc func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // kernelSet describes one instruction-set flavour of the micro-kernel with the
 // cache blocking that suits it.
@@ -15,9 +15,19 @@ type kernelSet struct {
 	vec    int // columns per vector register; edge kernels exist for multiples of vec
 	mc, kc int // A block mc×kc stays in L2
 	nc     int // B panel kc×nc stays in L3
+	// bMode chooses between packing B and reading it in place; only tests
+	// and benchmarks change it from bAuto.
+	bMode int
 	// kern[mr][nv] computes an mr×(nv*vec) tile, 1 <= mr <= MR, 1 <= nv <= NR/vec.
 	kern [][]kernFunc
 }
+
+// B handling modes of kernelSet.bMode.
+const (
+	bAuto   = iota // read B in place where that is faster
+	bPacked        // always pack B
+	bDirect        // read B in place whenever it is not transposed
+)
 
 // goKernels is the portable kernel set, used where no SIMD kernel applies.
 var goKernels = func() *kernelSet {
@@ -39,23 +49,23 @@ func goKernel(mr int) kernFunc {
 	if mr == goMR {
 		return goKernel4x8
 	}
-	return func(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
-		goKernelEdge(mr, kc, a, b, c, ldc, alpha, beta)
+	return func(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+		goKernelEdge(mr, kc, a, b, ldb, c, ldc, alpha, beta)
 	}
 }
 
 // goKernel4x8 is the full portable tile with the accumulators in locals so
 // the compiler can keep them in registers.
-func goKernel4x8(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+func goKernel4x8(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
 	ap := unsafeSlice(a, kc*goMR)
-	bp := unsafeSlice(b, kc*goNR)
+	bp := unsafeSlice(b, (kc-1)*ldb+goNR)
 	var c00, c01, c02, c03, c04, c05, c06, c07 float32
 	var c10, c11, c12, c13, c14, c15, c16, c17 float32
 	var c20, c21, c22, c23, c24, c25, c26, c27 float32
 	var c30, c31, c32, c33, c34, c35, c36, c37 float32
 	for p := 0; p < kc; p++ {
 		av := ap[p*goMR : p*goMR+goMR : p*goMR+goMR]
-		bv := bp[p*goNR : p*goNR+goNR : p*goNR+goNR]
+		bv := bp[p*ldb : p*ldb+goNR : p*ldb+goNR]
 		b0, b1, b2, b3, b4, b5, b6, b7 := bv[0], bv[1], bv[2], bv[3], bv[4], bv[5], bv[6], bv[7]
 		a0 := av[0]
 		c00 += a0 * b0
@@ -103,12 +113,12 @@ func goKernel4x8(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
 	storeTile(acc[:], goMR, c, ldc, alpha, beta)
 }
 
-func goKernelEdge(mr, kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+func goKernelEdge(mr, kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
 	ap := unsafeSlice(a, kc*goMR)
-	bp := unsafeSlice(b, kc*goNR)
+	bp := unsafeSlice(b, (kc-1)*ldb+goNR)
 	var acc [goMR * goNR]float32
 	for p := 0; p < kc; p++ {
-		bv := bp[p*goNR : p*goNR+goNR : p*goNR+goNR]
+		bv := bp[p*ldb : p*ldb+goNR : p*ldb+goNR]
 		for i := 0; i < mr; i++ {
 			ai := ap[p*goMR+i]
 			row := acc[i*goNR : i*goNR+goNR : i*goNR+goNR]

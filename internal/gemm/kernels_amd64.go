@@ -5,76 +5,76 @@
 package gemm
 
 //go:noescape
-func kernAVX512_1x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_1x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_1x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_1x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_2x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_2x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_2x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_2x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_3x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_3x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_3x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_3x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_4x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_4x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_4x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_4x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_5x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_5x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_5x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_5x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_6x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_6x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_6x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_6x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_7x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_7x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_7x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_7x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_8x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_8x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_8x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_8x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_9x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_9x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_9x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_9x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_10x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_10x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_10x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_10x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_11x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_11x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_11x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_11x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_12x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_12x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX512_12x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512_12x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 var kernelsAVX512 = [13][3]kernFunc{
 	1:  {1: kernAVX512_1x1, 2: kernAVX512_1x2},
@@ -92,40 +92,40 @@ var kernelsAVX512 = [13][3]kernFunc{
 }
 
 //go:noescape
-func kernAVX2_1x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_1x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_1x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_1x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_2x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_2x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_2x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_2x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_3x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_3x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_3x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_3x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_4x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_4x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_4x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_4x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_5x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_5x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_5x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_5x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_6x1(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_6x1(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func kernAVX2_6x2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2_6x2(kc int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 var kernelsAVX2 = [7][3]kernFunc{
 	1: {1: kernAVX2_1x1, 2: kernAVX2_1x2},

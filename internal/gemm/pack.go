@@ -10,25 +10,10 @@ func packA(dst []float32, MR int, trans bool, a []float32, lda, i0, p0, mc, kc i
 		r0 := i0 + q*MR
 		if trans {
 			// op(A)[i][p] = a[p*lda+i]: each k step is a contiguous run.
-			for p := 0; p < kc; p++ {
-				src := a[(p0+p)*lda+r0 : (p0+p)*lda+r0+mr]
-				dd := d[p*MR : p*MR+MR]
-				copy(dd, src)
-				clear(dd[mr:])
-			}
-			continue
-		}
-		// op(A)[i][p] = a[i*lda+p]: interleave mr rows.
-		for i := 0; i < mr; i++ {
-			src := a[(r0+i)*lda+p0 : (r0+i)*lda+p0+kc]
-			for p, v := range src {
-				d[p*MR+i] = v
-			}
-		}
-		if mr < MR {
-			for p := 0; p < kc; p++ {
-				clear(d[p*MR+mr : p*MR+MR])
-			}
+			copyRuns(d, MR, a, lda, p0, r0, kc, mr)
+		} else {
+			// op(A)[i][p] = a[i*lda+p]: interleave mr rows of a.
+			interleave(d, MR, a, lda, r0, p0, mr, kc)
 		}
 	}
 }
@@ -43,25 +28,51 @@ func packB(dst []float32, NR int, trans bool, b []float32, ldb, p0, j0, kc, nc i
 		c0 := j0 + r*NR
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: each k step is a contiguous run.
-			for p := 0; p < kc; p++ {
-				src := b[(p0+p)*ldb+c0 : (p0+p)*ldb+c0+nr]
-				dd := d[p*NR : p*NR+NR]
-				copy(dd, src)
-				clear(dd[nr:])
-			}
-			continue
+			copyRuns(d, NR, b, ldb, p0, c0, kc, nr)
+		} else {
+			// op(B)[p][j] = b[j*ldb+p]: interleave nr rows of b.
+			interleave(d, NR, b, ldb, c0, p0, nr, kc)
 		}
-		// op(B)[p][j] = b[j*ldb+p]: interleave nr rows of b.
-		for j := 0; j < nr; j++ {
-			src := b[(c0+j)*ldb+p0 : (c0+j)*ldb+p0+kc]
-			for p, v := range src {
-				d[p*NR+j] = v
-			}
+	}
+}
+
+// copyRuns sets d[p*w : p*w+w] = s[(r0+p)*ld+c0 : ... + cnt] followed by
+// w-cnt zeros, for p in [0, rows).
+func copyRuns(d []float32, w int, s []float32, ld, r0, c0, rows, cnt int) {
+	for p := 0; p < rows; p++ {
+		o := (r0+p)*ld + c0
+		dd := d[p*w : p*w+w]
+		copy(dd, s[o:o+cnt])
+		clear(dd[cnt:])
+	}
+}
+
+// interleave sets d[p*w+i] = s[(r0+i)*ld+c0+p] for i in [0, cnt) and p in
+// [0, length), and zeros d[p*w+i] for i in [cnt, w).
+func interleave(d []float32, w int, s []float32, ld, r0, c0, cnt, length int) {
+	d = d[:length*w]
+	i := 0
+	for ; i+4 <= cnt; i += 4 {
+		o := (r0+i)*ld + c0
+		s0 := s[o : o+length]
+		s1 := s[o+ld : o+ld+length]
+		s2 := s[o+2*ld : o+2*ld+length]
+		s3 := s[o+3*ld : o+3*ld+length]
+		s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+		for p, v := range s0 {
+			dd := d[p*w+i : p*w+i+4 : p*w+i+4]
+			dd[0], dd[1], dd[2], dd[3] = v, s1[p], s2[p], s3[p]
 		}
-		if nr < NR {
-			for p := 0; p < kc; p++ {
-				clear(d[p*NR+nr : p*NR+NR])
-			}
+	}
+	for ; i < cnt; i++ {
+		o := (r0+i)*ld + c0
+		for p, v := range s[o : o+length] {
+			d[p*w+i] = v
+		}
+	}
+	if cnt < w {
+		for p := 0; p < length; p++ {
+			clear(d[p*w+cnt : p*w+w])
 		}
 	}
 }

@@ -180,20 +180,46 @@ func blockSize(total, limit, unit int) int {
 // run computes rows [i0,i1) and columns [j0,j1) of C for problem p with the
 // BLIS loop nest: jc (NC) → pc (KC, pack B) → ic (MC, pack A) → jr (NR) → ir
 // (MR) → micro-kernel.
+//
+// When B is not transposed its rows are already contiguous runs of columns,
+// so the micro-kernel can read B in place (ldb floats between k steps), and
+// only a trailing micro-panel narrower than a vector is packed. That saves a
+// copy of the whole of B, which for im2col convolutions is the large operand,
+// and wins when each B panel is used by a single A block (few rows of C, wide
+// C); with several A blocks the packed, contiguous panel is faster.
 func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 	MR, NR, vec := ks.mr, ks.nr, ks.vec
 	kcB := blockSize(p.k, ks.kc, 1)
 	mcB := blockSize(i1-i0, ks.mc, MR)
 	ncB := blockSize(j1-j0, ks.nc, NR)
+	direct := false
+	if !p.transB {
+		switch ks.bMode {
+		case bAuto:
+			direct = i1-i0 <= mcB && j1-j0 >= 8*NR
+		case bDirect:
+			direct = true
+		}
+	}
 	buf.a = grow(buf.a, mcB*kcB)
-	buf.b = grow(buf.b, kcB*ncB)
+	if direct {
+		buf.b = grow(buf.b, kcB*NR)
+	} else {
+		buf.b = grow(buf.b, kcB*ncB)
+	}
 	buf.tmp = grow(buf.tmp, MR*NR)
 	c, ldc, alpha := p.c, p.ldc, p.alpha
 	for jc := j0; jc < j1; jc += ncB {
 		nc := min(ncB, j1-jc)
+		jrLast := (nc - 1) / NR * NR
 		for pc := 0; pc < p.k; pc += kcB {
 			kc := min(kcB, p.k-pc)
-			packB(buf.b, NR, p.transB, p.b, p.ldb, pc, jc, kc, nc)
+			switch {
+			case !direct:
+				packB(buf.b, NR, p.transB, p.b, p.ldb, pc, jc, kc, nc)
+			case (nc-jrLast)%vec != 0:
+				packB(buf.b, NR, false, p.b, p.ldb, pc, jc+jrLast, kc, nc-jrLast)
+			}
 			beta := p.beta
 			if pc > 0 {
 				beta = 1
@@ -204,20 +230,29 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 				for jr := 0; jr < nc; jr += NR {
 					nr := min(NR, nc-jr)
 					nv := (nr + vec - 1) / vec
-					bp := &buf.b[jr*kc]
+					var bp *float32
+					ldb := NR
+					switch {
+					case !direct:
+						bp = &buf.b[jr*kc]
+					case nr%vec == 0:
+						bp, ldb = &p.b[pc*p.ldb+jc+jr], p.ldb
+					default:
+						bp = &buf.b[0]
+					}
 					for ir := 0; ir < mc; ir += MR {
 						mr := min(MR, mc-ir)
 						ap := &buf.a[ir*kc]
 						ci := (ic+ir)*ldc + jc + jr
 						kern := ks.kern[mr][nv]
 						if nr == nv*vec {
-							kern(kc, ap, bp, &c[ci], ldc, alpha, beta)
+							kern(kc, ap, bp, ldb, &c[ci], ldc, alpha, beta)
 							continue
 						}
 						// Partial vector of columns: compute the tile into
 						// scratch and merge the valid part.
 						tmp := buf.tmp
-						kern(kc, ap, bp, &tmp[0], NR, alpha, 0)
+						kern(kc, ap, bp, ldb, &tmp[0], NR, alpha, 0)
 						for i := 0; i < mr; i++ {
 							dst := c[ci+i*ldc : ci+i*ldc+nr]
 							src := tmp[i*NR : i*NR+nr]

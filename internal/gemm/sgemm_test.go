@@ -139,7 +139,20 @@ func check(t *testing.T, rng *rand.Rand, c call, fn func(a []float32, lda int, b
 	}
 }
 
-func kernelSetsUnderTest() []*kernelSet { return availableSets() }
+// kernelSetsUnderTest returns every kernel set this CPU runs, each in every
+// B handling mode.
+func kernelSetsUnderTest() []*kernelSet {
+	var sets []*kernelSet
+	for _, ks := range availableSets() {
+		for mode, name := range []string{"auto", "packB", "directB"} {
+			v := *ks
+			v.bMode = mode
+			v.name += "-" + name
+			sets = append(sets, &v)
+		}
+	}
+	return sets
+}
 
 func runWith(ks *kernelSet) func(c call) func(a []float32, lda int, b []float32, ldb int, cm []float32, ldc int) {
 	return func(c call) func(a []float32, lda int, b []float32, ldb int, cm []float32, ldc int) {
