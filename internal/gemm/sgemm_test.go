@@ -194,8 +194,8 @@ func testCalls(rng *rand.Rand, short bool) []call {
 	}
 	// Shapes that cross the MC, KC and NC block boundaries.
 	big := []call{
-		{m: 400, n: 70, k: 300, alpha: 1, beta: 0},   // several MC and KC blocks
-		{m: 97, n: 3100, k: 30, alpha: 1, beta: 1},   // several NC blocks
+		{m: 400, n: 70, k: 300, alpha: 1, beta: 0},    // several MC and KC blocks
+		{m: 97, n: 3100, k: 30, alpha: 1, beta: 1},    // several NC blocks
 		{m: 13, n: 33, k: 777, alpha: -1, beta: 0.25}, // several KC blocks
 		{m: 64, n: 49, k: 600, alpha: 1, beta: 1},
 		{m: 390, n: 3080, k: 20, alpha: 0.5, beta: 0}, // MC and NC
