@@ -46,19 +46,31 @@ func reportGFLOPS(b *testing.B, m, n, k int) {
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+type benchImpl struct {
+	name string
+	fn   func()
+}
+
+// benchPeers are further Sgemm implementations to compare with, registered
+// by build-tagged files (openblas_bench_test.go).
+var benchPeers []struct {
+	name  string
+	sgemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+}
+
 // BenchmarkSgemm runs, for each shape, gonum's Sgemm (which itself uses
 // GOMAXPROCS goroutines), ours on one goroutine, and ours split over 2
-// workers, side by side in one process.
+// workers, and ours with A packed ahead (PackedA, as for convolution weights)
+// on 1 and 2 workers, side by side in one process; with the openblas build tag also
+// OpenBLAS through gonum.org/v1/netlib.
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range benchShapes {
 		if testing.Short() && s.m*s.n*s.k > 1<<28 {
 			continue
 		}
 		a, bm, c := benchOperands(s.m, s.n, s.k)
-		impls := []struct {
-			name string
-			fn   func()
-		}{
+		pa := PackA(blas.NoTrans, s.m, s.k, a, s.k)
+		impls := []benchImpl{
 			{"gonum", func() {
 				blas32.Implementation().Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
@@ -68,6 +80,13 @@ func BenchmarkSgemm(b *testing.B) {
 			{"ours-2", func() {
 				SgemmParallel(2, blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
+			{"packedA-1", func() { pa.Sgemm(blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
+			{"packedA-2", func() { pa.SgemmParallel(2, blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
+		}
+		for _, peer := range benchPeers {
+			impls = append(impls, benchImpl{peer.name, func() {
+				peer.sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
+			}})
 		}
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("%s/%s", s.name, im.name), func(b *testing.B) {

@@ -24,11 +24,15 @@ func SgemmParallel(workers int, tA, tB blas.Transpose, m, n, k int, alpha float3
 	}
 	j := jobPool.Get().(*job)
 	defer jobPool.Put(j)
-	p := &j.p
-	if !p.init(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-		return
+	if j.p.init(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		j.run(best, workers)
 	}
-	ks := best
+}
+
+// run computes j.p with up to workers goroutines and clears j.p.
+func (j *job) run(ks *kernelSet, workers int) {
+	p := &j.p
+	m, n, k := p.m, p.n, p.k
 	// Split along the longer side of C in units of whole register tiles.
 	unit, extent := ks.nr, n
 	if m > n {

@@ -93,6 +93,7 @@ func TestZeroAllocs(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	m, n, k := 96, 300, 70
 	a, b, c := benchOperands(m, n, k)
+	pa := PackA(blas.NoTrans, m, k, a, k)
 	for _, tc := range []struct {
 		name string
 		fn   func()
@@ -100,6 +101,8 @@ func TestZeroAllocs(t *testing.T) {
 		{"Sgemm", func() { Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n) }},
 		{"SgemmTrans", func() { Sgemm(blas.Trans, blas.Trans, m, n, k, 1, a, m, b, k, 0, c, n) }},
 		{"SgemmParallel", func() { SgemmParallel(2, blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n) }},
+		{"PackedA.Sgemm", func() { pa.Sgemm(blas.NoTrans, n, 1, b, n, 0, c, n) }},
+		{"PackedA.SgemmParallel", func() { pa.SgemmParallel(2, blas.NoTrans, n, 1, b, n, 1, c, n) }},
 	} {
 		tc.fn()
 		allocs := testing.AllocsPerRun(50, tc.fn)

@@ -54,6 +54,9 @@ type problem struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	// packed, when set, holds op(A) already packed for this kernel set; a
+	// and lda are then unused.
+	packed *PackedA
 }
 
 // init validates the arguments like gonum and handles the cases that need no
@@ -201,7 +204,9 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 			direct = true
 		}
 	}
-	buf.a = grow(buf.a, mcB*kcB)
+	if p.packed == nil {
+		buf.a = grow(buf.a, mcB*kcB)
+	}
 	if direct {
 		buf.b = grow(buf.b, kcB*NR)
 	} else {
@@ -226,7 +231,14 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 			}
 			for ic := i0; ic < i1; ic += mcB {
 				mc := min(mcB, i1-ic)
-				packA(buf.a, MR, p.transA, p.a, p.lda, ic, pc, mc, kc)
+				apanel := buf.a
+				if p.packed != nil {
+					// Pre-packed: the pc block of all of A starts at pc*mPad
+					// and ic is a multiple of MR.
+					apanel = p.packed.data[pc*p.packed.mPad+ic*kc:]
+				} else {
+					packA(buf.a, MR, p.transA, p.a, p.lda, ic, pc, mc, kc)
+				}
 				for jr := 0; jr < nc; jr += NR {
 					nr := min(NR, nc-jr)
 					nv := (nr + vec - 1) / vec
@@ -242,7 +254,7 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 					}
 					for ir := 0; ir < mc; ir += MR {
 						mr := min(MR, mc-ir)
-						ap := &buf.a[ir*kc]
+						ap := &apanel[ir*kc]
 						ci := (ic+ir)*ldc + jc + jr
 						kern := ks.kern[mr][nv]
 						if nr == nv*vec {
