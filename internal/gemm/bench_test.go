@@ -47,16 +47,20 @@ func reportGFLOPS(b *testing.B, m, n, k int) {
 }
 
 type benchImpl struct {
-	name string
-	fn   func()
+	name  string
+	fn    func()
+	setup func() // before timing, may be nil
 }
 
-// benchPeers are further Sgemm implementations to compare with, registered
-// by build-tagged files (openblas_bench_test.go).
-var benchPeers []struct {
+// benchPeer is a further Sgemm implementation to compare with.
+type benchPeer struct {
 	name  string
+	setup func()
 	sgemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
+
+// benchPeers are registered by build-tagged files (openblas_bench_test.go).
+var benchPeers []benchPeer
 
 // BenchmarkSgemm runs, for each shape, gonum's Sgemm (which itself uses
 // GOMAXPROCS goroutines), ours on one goroutine, and ours split over 2
@@ -71,25 +75,28 @@ func BenchmarkSgemm(b *testing.B) {
 		a, bm, c := benchOperands(s.m, s.n, s.k)
 		pa := PackA(blas.NoTrans, s.m, s.k, a, s.k)
 		impls := []benchImpl{
-			{"gonum", func() {
+			{name: "gonum", fn: func() {
 				blas32.Implementation().Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
-			{"ours-1", func() {
+			{name: "ours-1", fn: func() {
 				Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
-			{"ours-2", func() {
+			{name: "ours-2", fn: func() {
 				SgemmParallel(2, blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
-			{"packedA-1", func() { pa.Sgemm(blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
-			{"packedA-2", func() { pa.SgemmParallel(2, blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
+			{name: "packedA-1", fn: func() { pa.Sgemm(blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
+			{name: "packedA-2", fn: func() { pa.SgemmParallel(2, blas.NoTrans, s.n, 1, bm, s.n, 0, c, s.n) }},
 		}
 		for _, peer := range benchPeers {
 			impls = append(impls, benchImpl{peer.name, func() {
 				peer.sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
-			}})
+			}, peer.setup})
 		}
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("%s/%s", s.name, im.name), func(b *testing.B) {
+				if im.setup != nil {
+					im.setup()
+				}
 				b.ReportAllocs()
 				for b.Loop() {
 					im.fn()

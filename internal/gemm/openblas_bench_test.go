@@ -3,25 +3,23 @@
 package gemm
 
 import (
-	"os"
-
+	"github.com/labelfree/labelfree/internal/gemm/internal/openblas"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
-// OpenBLAS as a benchmark peer. Run with
+// OpenBLAS on 1 and 2 threads as benchmark peers. Run with
 //
 //	apt-get install -y libopenblas-dev
-//	OPENBLAS_NUM_THREADS=2 CGO_LDFLAGS=-lopenblas go test -tags openblas -bench Sgemm ./internal/gemm/
-//
-// The benchmark name carries OPENBLAS_NUM_THREADS.
+//	go test -tags openblas -bench Sgemm ./internal/gemm/
 func init() {
-	threads := os.Getenv("OPENBLAS_NUM_THREADS")
-	if threads == "" {
-		threads = "all"
+	for _, threads := range []int{1, 2} {
+		benchPeers = append(benchPeers, benchPeer{
+			name:  map[int]string{1: "openblas-1", 2: "openblas-2"}[threads],
+			setup: func() { openblas.SetThreads(threads) },
+			sgemm: func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+				netlib.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			},
+		})
 	}
-	benchPeers = append(benchPeers, struct {
-		name  string
-		sgemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
-	}{"openblas-" + threads, netlib.Implementation{}.Sgemm})
 }
