@@ -126,8 +126,8 @@ func (o *binOp) run(s *Session, in, out []*value) error {
 	}
 	if a.dt == dtFloat {
 		if sameShape(a.shape, b.shape) {
-			t := binTask{op: o.op, y: y.f, a: a.f, b: b.f}
-			s.parallel(&t, chunks(len(y.f), 1<<14))
+			s.binT = binTask{op: o.op, y: y.f, a: a.f, b: b.f}
+			s.parallel(&s.binT, chunks(len(y.f), 1<<14))
 			return nil
 		}
 		bcast(y.shape, a.shape, b.shape, func(off, ia, ib, n, sa, sb int) {

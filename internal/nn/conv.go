@@ -87,6 +87,12 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 	if err := s.allocF(y); err != nil {
 		return err
 	}
+	if err := s.checkWork(len(y.f), cg*max(gm.k[1]*gm.k[2], 1)); err != nil {
+		return err
+	}
+	if _, err := s.numel([]int{cg * gm.k[1] * gm.k[2], gm.out[1] * gm.out[2]}); err != nil {
+		return err
+	}
 	var bf []float32
 	if bias != nil {
 		bf = bias.f
@@ -98,12 +104,13 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 	mg := m / G
 	K := cg * kh * kw
 	if G == c && cg == 1 && m == c {
-		t := dwTask{x: x.f, w: wt.f, b: bf, y: y.f, c: c, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
+		t := &s.dwT
+		*t = dwTask{x: x.f, w: wt.f, b: bf, y: y.f, c: c, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
 			sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2], act: o.act}
 		if res != nil {
 			t.sum = res.f
 		}
-		s.parallel(&t, n*c)
+		s.parallel(t, n*c)
 		return nil
 	}
 	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
@@ -117,13 +124,15 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 			xg := x.f[(img*c+g*cg)*H*W:][:cg*H*W]
 			b := xg
 			if !pointwise {
-				t := im2colTask{x: xg, col: col, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
+				t := &s.im2colT
+				*t = im2colTask{x: xg, col: col, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
 					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}
-				s.parallel(&t, K)
+				s.parallel(t, K)
 				b = col
 			}
 			off := (img*m + g*mg) * P
-			t := gemmTask{m: mg, n: P, k: K, alpha: 1, a: wt.f[g*mg*K:], lda: K, b: b, ldb: P,
+			t := &s.gemmT
+			*t = gemmTask{m: mg, n: P, k: K, alpha: 1, a: wt.f[g*mg*K:], lda: K, b: b, ldb: P,
 				c: y.f[off:], ldc: P, act: o.act}
 			if bf != nil {
 				t.bias = bf[g*mg:]
@@ -131,7 +140,7 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 			if res != nil {
 				t.sum = res.f[off:]
 			}
-			s.gemm(&t)
+			s.gemm(t)
 		}
 	}
 	return nil

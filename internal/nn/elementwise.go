@@ -155,7 +155,8 @@ func (o *actOp) run(s *Session, in, out []*value) error {
 		return err
 	}
 	copy(y.f, x.f)
-	s.parallel(&actTask{a: a, x: y.f}, chunks(len(y.f), 1<<14))
+	s.actT = actTask{a: a, x: y.f}
+	s.parallel(&s.actT, chunks(len(y.f), 1<<14))
 	return nil
 }
 

@@ -23,6 +23,10 @@ const (
 type Options struct {
 	// MaxModelBytes caps the size of the model file read. Zero means 2 GiB.
 	MaxModelBytes int64
+	// MaxElements caps the elements of any tensor computed at run time
+	// (zero means the package-wide MaxElements); a run that would exceed it
+	// fails with an error.
+	MaxElements int
 	// NoFusion disables BatchNormalization folding and activation/residual
 	// fusion (useful to compare against the unfused graph in tests).
 	NoFusion bool
@@ -63,6 +67,7 @@ type graph struct {
 	outputs []int
 	opset   int64
 	byName  map[string]int
+	limit   int // Options.MaxElements, applied to constant folding too
 }
 
 // kernel is the run-time implementation of one node. run must write only
@@ -202,14 +207,14 @@ func Load(r io.Reader, opts *Options) (*Model, error) {
 	if err := unmarshal(data, mp); err != nil {
 		return nil, err
 	}
-	g, err := parseGraph(mp)
+	g, err := parseGraph(mp, opts.MaxElements)
 	if err != nil {
 		return nil, err
 	}
 	return newModel(g, opts)
 }
 
-func parseGraph(mp *onnxpb.ModelProto) (*graph, error) {
+func parseGraph(mp *onnxpb.ModelProto, limit int) (*graph, error) {
 	if mp.GetGraph() == nil {
 		return nil, errors.New("nn: model has no graph")
 	}
@@ -229,7 +234,7 @@ func parseGraph(mp *onnxpb.ModelProto) (*graph, error) {
 		return nil, fmt.Errorf("nn: opset %d (supported %d to %d): %w", opset, MinOpset, MaxOpset, ErrUnsupported)
 	}
 	gp := mp.GetGraph()
-	g := &graph{opset: opset, byName: map[string]int{}}
+	g := &graph{opset: opset, byName: map[string]int{}, limit: limit}
 	add := func(v valInfo) (int, error) {
 		if v.name == "" {
 			return -1, errors.New("nn: value with empty name")
@@ -378,5 +383,7 @@ func (g *graph) addNode(np *onnxpb.NodeProto, name string, add func(valInfo) (in
 		nd.out = append(nd.out, id)
 	}
 	g.nodes = append(g.nodes, nd)
-	return nil
+	// Fold now, so that later builders see this node's outputs as
+	// constants (Clip bounds, Reshape shapes, Pad pads...).
+	return g.foldLast()
 }

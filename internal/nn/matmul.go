@@ -60,8 +60,9 @@ func (o *gemmOp) run(s *Session, in, out []*value) error {
 	if o.tB {
 		ldb = k
 	}
-	s.gemm(&gemmTask{tA: o.tA, tB: o.tB, m: m, n: n, k: k, alpha: o.alpha, beta: beta,
-		a: a.f, lda: lda, b: b.f, ldb: ldb, c: y.f, ldc: n})
+	s.gemmT = gemmTask{tA: o.tA, tB: o.tB, m: m, n: n, k: k, alpha: o.alpha, beta: beta,
+		a: a.f, lda: lda, b: b.f, ldb: ldb, c: y.f, ldc: n}
+	s.gemm(&s.gemmT)
 	return nil
 }
 
@@ -131,7 +132,8 @@ func (o *matmulOp) run(s *Session, in, out []*value) error {
 		if offs != nil {
 			ia, ib = offs[2*q], offs[2*q+1]
 		}
-		s.gemm(&gemmTask{m: m, n: n, k: k, alpha: 1, a: a.f[ia*m*k:], lda: k, b: b.f[ib*k*n:], ldb: n, c: y.f[q*m*n:], ldc: n})
+		s.gemmT = gemmTask{m: m, n: n, k: k, alpha: 1, a: a.f[ia*m*k:], lda: k, b: b.f[ib*k*n:], ldb: n, c: y.f[q*m*n:], ldc: n}
+		s.gemm(&s.gemmT)
 	}
 	return nil
 }

@@ -171,6 +171,9 @@ func (o *padOp) run(s *Session, in, out []*value) error {
 				case "edge":
 					i = max(0, min(d-1, i))
 				case "reflect":
+					if d < 2 {
+						return fmt.Errorf("cannot reflect-pad a dimension of size %d", d)
+					}
 					period := 2 * (d - 1)
 					i = ((i % period) + period) % period
 					if i >= d {

@@ -25,9 +25,22 @@ type plan struct {
 // (initializers, Constant nodes, and chains of them: Shape/Gather/Unsqueeze/
 // Concat/Reshape arithmetic, DequantizeLinear of quantised weights).
 func (g *graph) fold() error {
-	s := &Session{threads: runtime.GOMAXPROCS(0)}
-	kept := g.nodes[:0:0]
-	for _, n := range g.nodes {
+	nodes := g.nodes
+	g.nodes = nil
+	for _, n := range nodes {
+		g.nodes = append(g.nodes, n)
+		if err := g.foldLast(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldLast evaluates the last node when all its inputs are constants.
+func (g *graph) foldLast() error {
+	s := &Session{threads: runtime.GOMAXPROCS(0), limit: g.limit}
+	kept := g.nodes[:len(g.nodes)-1]
+	for _, n := range g.nodes[len(g.nodes)-1:] {
 		all := true
 		for _, id := range n.in {
 			all = all && (id < 0 || g.vals[id].c != nil)
@@ -132,8 +145,8 @@ func (p *plan) addConst(name string, v *value) int {
 // when the conv's output feeds that node alone and is not a graph output.
 func (p *plan) fuse(nodes []*node) []*node {
 	g := p.g
-	uses := make([]int, len(p.vals))
-	consumer := make([]int, len(p.vals))
+	uses := map[int]int{}
+	consumer := map[int]int{}
 	for k, n := range nodes {
 		for _, id := range n.in {
 			if id >= 0 {

@@ -57,8 +57,12 @@ func (o *poolOp) run(s *Session, in, out []*value) error {
 	if err := s.allocF(y); err != nil {
 		return err
 	}
-	t := poolTask{op: o, g: g, x: x.f, y: y.f}
-	s.parallel(&t, x.shape[0]*x.shape[1])
+	if err := s.checkWork(len(y.f), g.k[0]*g.k[1]*g.k[2]); err != nil {
+		return err
+	}
+	t := &s.poolT
+	*t = poolTask{op: o, g: g, x: x.f, y: y.f}
+	s.parallel(t, x.shape[0]*x.shape[1])
 	return nil
 }
 

@@ -16,14 +16,23 @@ type Session struct {
 	outs    [][]*value
 	free    [][]float32
 	threads int
+	limit   int
 	job     job
 	broken  bool
+
+	// task scratch, reused so that parallel loops do not allocate
+	gemmT   gemmTask
+	im2colT im2colTask
+	dwT     dwTask
+	poolT   poolTask
+	actT    actTask
+	binT    binTask
 }
 
 // NewSession returns a Session using all GOMAXPROCS threads.
 func (m *Model) NewSession() *Session {
 	p := m.p
-	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: runtime.GOMAXPROCS(0)}
+	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: runtime.GOMAXPROCS(0), limit: m.opts.MaxElements}
 	ptr := func(id int) *value {
 		if id < 0 {
 			return nil
@@ -180,7 +189,7 @@ func (s *Session) putBuf(b []float32) {
 
 // allocF sizes v as a float32 tensor of v.shape.
 func (s *Session) allocF(v *value) error {
-	n, err := numel(v.shape)
+	n, err := s.numel(v.shape)
 	if err != nil {
 		return err
 	}
@@ -199,7 +208,7 @@ func (s *Session) allocF(v *value) error {
 
 // allocI sizes v as an integer tensor of v.shape.
 func (s *Session) allocI(v *value, dt dtype) error {
-	n, err := numel(v.shape)
+	n, err := s.numel(v.shape)
 	if err != nil {
 		return err
 	}
@@ -226,3 +235,26 @@ func (s *Session) alloc(v *value, dt dtype) error {
 
 // setShape sets v.shape without allocating when capacity allows.
 func setShape(v *value, dims ...int) { v.shape = append(v.shape[:0], dims...) }
+
+// numel is numel with the session's element limit.
+func (s *Session) numel(shape []int) (int, error) {
+	n, err := numel(shape)
+	if err == nil && s.limit > 0 && n > s.limit {
+		err = fmt.Errorf("shape %v has more than %d elements (Options.MaxElements)", shape, s.limit)
+	}
+	return n, err
+}
+
+// checkWork bounds the multiply-adds of one window operator to 64 times
+// the element limit, so that hostile kernel and pad attributes cannot make
+// a tiny model run for hours.
+func (s *Session) checkWork(outElems, perOutput int) error {
+	limit := s.limit
+	if limit <= 0 {
+		limit = MaxElements
+	}
+	if perOutput > 0 && outElems > 64*limit/perOutput {
+		return fmt.Errorf("operator needs more than %d multiply-adds", 64*limit)
+	}
+	return nil
+}
