@@ -90,8 +90,8 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 	if err := s.checkWork(len(y.f), cg*max(gm.k[1]*gm.k[2], 1)); err != nil {
 		return err
 	}
-	if _, err := s.numel([]int{cg * gm.k[1] * gm.k[2], gm.out[1] * gm.out[2]}); err != nil {
-		return err
+	if err := s.checkWork(cg*gm.k[1]*gm.k[2], gm.out[1]*gm.out[2]/64+1); err != nil {
+		return err // the im2col buffer
 	}
 	var bf []float32
 	if bias != nil {

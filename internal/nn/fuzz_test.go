@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
