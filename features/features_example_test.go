@@ -3,6 +3,7 @@ package features_test
 import (
 	"context"
 	"fmt"
+	"image"
 	"log"
 
 	"github.com/labelfree/labelfree"
@@ -81,4 +82,22 @@ func ExampleBaggedLogisticRegression() {
 	fmt.Printf("%d heads; P(snow leopard | origin) = %.2f\n", len(ens.Members), p[1])
 	// Output:
 	// 3 heads; P(snow leopard | origin) = 0.07
+}
+
+func ExampleImageFeaturizer() {
+	// A plain grey 640×480 picture stands in for a photo.
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range img.Pix {
+		img.Pix[i] = 128
+	}
+	r := labelfree.NewRow("photo")
+	labelfree.Set(r, labelfree.Image, image.Image(img))
+
+	f := &features.ImageFeaturizer{} // the embedded MobileNetV2
+	if err := f.Transform(context.Background(), r); err != nil {
+		log.Fatal(err)
+	}
+	e, _ := labelfree.Get(r, labelfree.Embedding)
+	fmt.Println(len(e), "values")
+	// Output: 1280 values
 }
