@@ -33,7 +33,9 @@ func init() {
 //
 // It reads labelfree.Image, or labelfree.ImageBytes (decoded here, JPEG,
 // PNG, GIF, WebP, BMP or TIFF) when DecodeBytes is set. An image that
-// cannot be decoded or is too large fails its row only.
+// cannot be decoded or is too large fails its row only. Any image.Image
+// works (paletted, grey, 16-bit, CMYK, YCbCr); transparent pixels count as
+// black, as their premultiplied colour is.
 //
 // The zero value uses DefaultBackbone, the MobileNetV2 embedded in this
 // package, with centre crops and batches of 16.
