@@ -82,12 +82,12 @@ func TestDedupe(t *testing.T) {
 	aq90 := encodeJPEG(t, a, 90)
 	rows := []*labelfree.Row{
 		mk("a", 0, aq90),
-		mk("a-copy", 1, aq90),                   // same bytes, positive: kept instead of "a"
-		mk("a-q50", 0, encodeJPEG(t, a, 50)),    // near duplicate
-		mk("b", 0, encodeJPEG(t, b, 90)),        // distinct
+		mk("a-copy", 1, aq90),                // same bytes, positive: kept instead of "a"
+		mk("a-q50", 0, encodeJPEG(t, a, 50)), // near duplicate
+		mk("b", 0, encodeJPEG(t, b, 90)),     // distinct
 		mk("b-small", 0, encodeJPEG(t, imaging.Resize(b, 100, 0, imaging.Lanczos), 80)),
-		mk("c", 1, encodeJPEG(t, c, 90)),        // distinct
-		mk("junk", 1, []byte("not an image")),   // fails, kept
+		mk("c", 1, encodeJPEG(t, c, 90)),      // distinct
+		mk("junk", 1, []byte("not an image")), // fails, kept
 	}
 	failed := labelfree.NewRow("failed-before")
 	failed.Fail("earlier", assert.AnError)

@@ -51,9 +51,9 @@ func TestGuard(t *testing.T) {
 		{ip: "198.18.0.1", blocked: true},
 		{ip: "192.0.2.1", blocked: true},
 		{ip: "64:ff9b::a9fe:a9fe", blocked: true}, // NAT64 of 169.254.169.254
-		{ip: "64:ff9b::808:808"},                 // NAT64 of 8.8.8.8
-		{ip: "2002:7f00:1::1", blocked: true},    // 6to4 of 127.0.0.1
-		{ip: "2002:0a00:1::1", blocked: true},    // 6to4 of 10.0.0.1
+		{ip: "64:ff9b::808:808"},                  // NAT64 of 8.8.8.8
+		{ip: "2002:7f00:1::1", blocked: true},     // 6to4 of 127.0.0.1
+		{ip: "2002:0a00:1::1", blocked: true},     // 6to4 of 10.0.0.1
 		{ip: "2001:db8::1", blocked: true},
 	}
 	for _, tt := range tests {
