@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"testing"
@@ -151,4 +152,34 @@ func BenchmarkPHash(b *testing.B) {
 	for b.Loop() {
 		PHash(img)
 	}
+}
+
+// TestDedupeKeepsDistinctScenes checks that distinct synthetic scenes are
+// never taken for near duplicates, though a few pairs among 300 have PHash
+// values within the threshold: the DHash confirmation keeps them apart.
+func TestDedupeKeepsDistinctScenes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders 300 scenes")
+	}
+	var ds labelfree.Dataset
+	close := 0
+	var hashes []uint64
+	for seed := range uint64(300) {
+		img := scene(t, seed)
+		r := labelfree.NewRow(fmt.Sprint(seed))
+		labelfree.Set(r, labelfree.Image, image.Image(img))
+		ds.Rows = append(ds.Rows, r)
+		h := PHash(img)
+		for _, o := range hashes {
+			if Hamming(h, o) <= DefaultMaxDistance {
+				close++
+			}
+		}
+		hashes = append(hashes, h)
+	}
+	require.Positive(t, close, "the test needs PHash-close distinct scenes")
+	out := run(t, &Dedupe{}, &ds)
+	assert.Empty(t, out.Failed())
+	out = run(t, &Dedupe{MaxDHashDistance: -1}, &ds)
+	assert.NotEmpty(t, out.Failed(), "without the confirmation they would be dropped")
 }
