@@ -44,9 +44,7 @@ func Example() {
 	for _, word := range []string{"bicycle", "teapot", "harbour", "violin", "lantern", "meadow"} {
 		neg = append(neg, searchAll(ctx, p, word)...)
 	}
-	ds, rep, err := dataset.Stitch([]string{"other", "snow leopard"}, [][]search.Result{neg, pos}, &dataset.StitchOptions{
-		Truth: func(r search.Result) ([]labelfree.Box, bool) { return srv.Truth(r.ImageURL) },
-	})
+	ds, rep, err := dataset.Stitch([]string{"other", "snow leopard"}, [][]search.Result{neg, pos}, &dataset.StitchOptions{Truth: srv.ResultTruth})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -217,6 +217,17 @@ func safeName(s string) string {
 	return s
 }
 
+// fileName turns a row ID into a file name; IDs that are not already safe
+// get a hash suffix, so that distinct IDs never share a file.
+func fileName(id string) string {
+	name := safeName(id)
+	if name != id || len(name) > 120 {
+		sum := sha256.Sum256([]byte(id))
+		name = name[:min(len(name), 100)] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return name
+}
+
 func writeImage(dir string, r *labelfree.Row, m *ManifestRow, keepMeta bool, quality int) error {
 	b, hasBytes := labelfree.Get(r, labelfree.ImageBytes)
 	format := ""
@@ -245,7 +256,7 @@ func writeImage(dir string, r *labelfree.Row, m *ManifestRow, keepMeta bool, qua
 		class = "unlabelled"
 	}
 	ext := map[string]string{"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp"}[format]
-	rel := ImagesDir + "/" + safeName(class) + "/" + safeName(r.ID) + ext
+	rel := ImagesDir + "/" + safeName(class) + "/" + fileName(r.ID) + ext
 	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), b); err != nil {
 		return err
 	}

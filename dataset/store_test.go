@@ -240,3 +240,59 @@ print(json.dumps({
 		assert.True(t, strings.HasPrefix(string(out), "5 "), string(out))
 	}
 }
+
+// TestManifestReadableByHyparquet reads the manifest with hyparquet, an
+// independent Parquet implementation in JavaScript. It runs where node is
+// installed and HYPARQUET names an unpacked hyparquet package
+// (npm install hyparquet; HYPARQUET=$PWD/node_modules/hyparquet).
+func TestManifestReadableByHyparquet(t *testing.T) {
+	dir := os.Getenv("HYPARQUET")
+	node, err := exec.LookPath("node")
+	if dir == "" || err != nil {
+		t.Skip("set HYPARQUET to a hyparquet package directory and install node")
+	}
+	out := t.TempDir()
+	ds := storeFixture(t)
+	require.NoError(t, Write(context.Background(), out, ds, nil))
+	cmd := exec.Command(node, filepath.Join("testdata", "read_manifest.mjs"), filepath.Join(out, ManifestFile))
+	cmd.Env = append(os.Environ(), "HYPARQUET="+dir)
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(b))
+	var got struct {
+		Classes []string
+		Rows    []struct {
+			ID        string        `json:"id"`
+			Path      string        `json:"path"`
+			Label     int           `json:"label"`
+			Split     string        `json:"split"`
+			TrueBoxes []ManifestBox `json:"true_boxes"`
+			AlsoFound []struct {
+				Query string `json:"query"`
+			} `json:"also_found"`
+			ErrorStage string `json:"error_stage"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &got), string(b))
+	assert.Equal(t, ds.Classes, got.Classes)
+	require.Len(t, got.Rows, len(ds.Rows))
+	for i, r := range ds.Rows {
+		g := got.Rows[i]
+		assert.Equal(t, r.ID, g.ID)
+		l, _ := labelfree.Get(r, labelfree.Label)
+		assert.Equal(t, l, g.Label)
+		s, _ := labelfree.Get(r, Split)
+		assert.Equal(t, s, g.Split)
+		boxes, _ := labelfree.Get(r, labelfree.TrueBoxes)
+		require.Len(t, g.TrueBoxes, len(boxes))
+		for j, b := range boxes {
+			assert.Equal(t, ManifestBox{X0: b.X0, Y0: b.Y0, X1: b.X1, Y1: b.Y1, Score: b.Score, Class: int64(b.Class)}, g.TrueBoxes[j])
+		}
+		if r.Err != nil {
+			assert.Equal(t, r.Err.Stage, g.ErrorStage)
+			assert.Empty(t, g.Path)
+		} else {
+			assert.FileExists(t, filepath.Join(out, filepath.FromSlash(g.Path)))
+		}
+	}
+	assert.Equal(t, "snow leopard cub", got.Rows[0].AlsoFound[0].Query)
+}
