@@ -155,16 +155,14 @@ func BenchmarkPHash(b *testing.B) {
 }
 
 // TestDedupeKeepsDistinctScenes checks that distinct synthetic scenes are
-// never taken for near duplicates, though a few pairs among 300 have PHash
-// values within the threshold: the DHash confirmation keeps them apart.
+// not taken for near duplicates, though some pairs have PHash values
+// within the threshold (of the first 300 scenes, seeds 0 and 77, 122 and
+// 167, 155 and 170): the DHash confirmation keeps them apart.
 func TestDedupeKeepsDistinctScenes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("renders 300 scenes")
-	}
 	var ds labelfree.Dataset
 	close := 0
 	var hashes []uint64
-	for seed := range uint64(300) {
+	for _, seed := range []uint64{0, 77, 122, 167, 155, 170, 1, 2, 3, 4, 5, 6, 7, 8} {
 		img := scene(t, seed)
 		r := labelfree.NewRow(fmt.Sprint(seed))
 		labelfree.Set(r, labelfree.Image, image.Image(img))
