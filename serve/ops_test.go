@@ -69,9 +69,15 @@ func TestLoadShedding(t *testing.T) {
 	ts := newTestServer(t, srv)
 	img := pngBytes(t, scene(4, 4, image.Rectangle{}))
 	codes := make(chan int, 2)
-	go func() { resp, _ := post(t, ts.URL+"/v1/predict", "image/png", bytes.NewReader(img)); codes <- resp.StatusCode }()
+	go func() {
+		resp, _ := post(t, ts.URL+"/v1/predict", "image/png", bytes.NewReader(img))
+		codes <- resp.StatusCode
+	}()
 	<-started // the first request holds the only slot
-	go func() { resp, _ := post(t, ts.URL+"/v1/predict", "image/png", bytes.NewReader(img)); codes <- resp.StatusCode }()
+	go func() {
+		resp, _ := post(t, ts.URL+"/v1/predict", "image/png", bytes.NewReader(img))
+		codes <- resp.StatusCode
+	}()
 	waitFor(t, "the second request to queue", func() bool { return srv.adm.inFlight() == 2 })
 
 	start := time.Now()
