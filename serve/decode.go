@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"strings"
 
+	_ "golang.org/x/image/webp" // WebP input
+
 	"github.com/labelfree/labelfree"
 )
 
@@ -244,7 +246,7 @@ func decodeImage(data []byte, maxPixels int64, decode bool) (image.Image, ImageI
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, ImageInfo{}, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_image_format",
-				Message: "the image's format is not recognised: send JPEG, PNG or GIF"}
+				Message: "the image's format is not recognised: send JPEG, PNG, GIF or WebP"}
 		}
 		return nil, ImageInfo{}, badRequest("bad_image", "the image's header does not decode: %v", err)
 	}

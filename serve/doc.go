@@ -10,7 +10,7 @@
 // # API
 //
 // POST /v1/predict takes one image as raw bytes (Content-Type image/jpeg,
-// image/png, image/gif or application/octet-stream), as a multipart upload
+// image/png, image/gif, image/webp or application/octet-stream), as a multipart upload
 // (a part named "image"), or as JSON {"image": base64} or {"url": ...}, and
 // answers with a Response: class probabilities with their names, the
 // prediction and boxes, whichever the model writes, plus the API and model
@@ -44,9 +44,12 @@
 // asks with ?timeout=250ms); a model still running at the deadline gets
 // 504. A panicking stage fails its request with 500, not the server.
 //
-// URL input is off unless the Server has a Fetcher; fetchers must be built
-// on the dataset package's SSRF-guarded HTTP client, so no request can make
-// the server reach its own network.
+// URL input is off (501) unless the Server has a Fetcher. DownloadFetcher
+// fetches with a dataset.Downloader, whose Guard checks the resolved
+// address of every connection, redirects included, so no request can make
+// the server reach loopback, private or link-local addresses (the cloud
+// metadata service) unless explicitly allowed; it also applies the
+// Downloader's byte and pixel limits and strips image metadata.
 //
 // # Operations
 //

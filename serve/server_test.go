@@ -13,6 +13,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 )
 
 func multipartBody(t testing.TB, field string, data []byte, id string) (string, *bytes.Buffer) {
@@ -361,4 +364,60 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+func TestDownloadFetcher(t *testing.T) {
+	img := pngBytes(t, scene(30, 20, image.Rect(3, 3, 9, 9)))
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/leopard.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(img)
+		case "/text":
+			w.Write([]byte("not an image at all, just some words"))
+		case "/to-metadata":
+			http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer origin.Close()
+
+	model := loadModel(t, &brightDetector{})
+	guarded := newTestServer(t, &Server{Model: model, Fetcher: &DownloadFetcher{}})
+	loopbackOK := newTestServer(t, &Server{Model: model, Fetcher: &DownloadFetcher{
+		Downloader: &dataset.Downloader{Guard: dataset.Guard{AllowLoopback: true}, Retries: -1}}})
+	tests := []struct {
+		name   string
+		srv    *httptest.Server
+		path   string
+		status int
+		code   string
+	}{
+		{"the default guard refuses loopback", guarded, "/leopard.png", 403, "url_refused"},
+		{"allowed origin", loopbackOK, "/leopard.png", 200, ""},
+		{"redirect to the metadata service", loopbackOK, "/to-metadata", 403, "url_refused"},
+		{"missing", loopbackOK, "/missing.png", 502, "fetch_failed"},
+		{"not an image", loopbackOK, "/text", 415, "unsupported_image_format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, v := post(t, tt.srv.URL+"/v1/predict", "application/json", jsonBody(PredictRequest{URL: origin.URL + tt.path}))
+			assert.Equal(t, tt.status, resp.StatusCode, "%v", v)
+			assert.Equal(t, tt.code, errCode(v), "%v", v)
+			if tt.status == 200 {
+				assert.Equal(t, 30.0, v["image"].(map[string]any)["width"])
+				assert.Len(t, v["boxes"], 1)
+			}
+		})
+	}
+}
+
+func TestPredictWebP(t *testing.T) {
+	data, err := os.ReadFile("testdata/blue-purple-pink.lossy.webp")
+	require.NoError(t, err)
+	ts := newTestServer(t, &Server{Model: loadModel(t, &brightDetector{})})
+	resp, v := post(t, ts.URL+"/v1/predict", "image/webp", bytes.NewReader(data))
+	require.Equal(t, 200, resp.StatusCode, "%v", v)
+	assert.Equal(t, "webp", v["image"].(map[string]any)["format"])
 }
