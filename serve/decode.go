@@ -95,11 +95,27 @@ func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, 
 	}
 }
 
+// readAll reads r to its end. With a known size (a Content-Length) it
+// reads into one exactly sized buffer; the body limit still applies.
 func readAll(r io.Reader, sizeHint int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if sizeHint > 0 && sizeHint < 64<<20 {
-		buf.Grow(int(sizeHint) + 1) // +1 so ReadFrom sees EOF without growing
+	if sizeHint > 0 && sizeHint <= 1<<30 {
+		b := make([]byte, sizeHint)
+		if _, err := io.ReadFull(r, b); err != nil {
+			if err == io.ErrUnexpectedEOF {
+				err = fmt.Errorf("the body ended after fewer bytes than its Content-Length of %d", sizeHint)
+			}
+			return nil, err
+		}
+		var one [1]byte
+		if n, err := r.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
+			if err == nil {
+				err = fmt.Errorf("the body is longer than its Content-Length of %d", sizeHint)
+			}
+			return nil, err
+		}
+		return b, nil
 	}
+	var buf bytes.Buffer
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
@@ -242,7 +258,7 @@ func parseMultipart(body io.Reader, boundary string) (request, *apiError) {
 // decodeImage checks the image's header against the pixel limit before
 // decoding any pixel, then decodes it when the model reads Image.
 func decodeImage(data []byte, maxPixels int64, decode bool) (image.Image, ImageInfo, *apiError) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, format, err := image.DecodeConfig(&peekReader{b: data})
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, ImageInfo{}, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_image_format",
@@ -261,7 +277,7 @@ func decodeImage(data []byte, maxPixels int64, decode bool) (image.Image, ImageI
 	if !decode {
 		return nil, info, nil
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, _, err := image.Decode(&peekReader{b: data})
 	if err != nil {
 		return nil, info, badRequest("bad_image", "the %s image does not decode: %v", format, err)
 	}
@@ -269,4 +285,29 @@ func decodeImage(data []byte, maxPixels int64, decode bool) (image.Image, ImageI
 		return nil, info, badRequest("bad_image", "the %s image's header says %d×%d but it decodes to %d×%d", format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	return img, info, nil
+}
+
+// peekReader reads a byte slice and can Peek, so the image package reads
+// it directly instead of copying it through a bufio.Reader.
+type peekReader struct {
+	b   []byte
+	off int
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if p.off >= len(p.b) {
+		return 0, io.EOF
+	}
+	n := copy(b, p.b[p.off:])
+	p.off += n
+	return n, nil
+}
+
+// Peek returns the next n bytes without advancing, like bufio.Reader.Peek.
+func (p *peekReader) Peek(n int) ([]byte, error) {
+	rest := p.b[p.off:]
+	if n > len(rest) {
+		return rest, io.EOF
+	}
+	return rest[:n], nil
 }
