@@ -256,9 +256,17 @@ func parseMultipart(body io.Reader, boundary string) (request, *apiError) {
 }
 
 // decodeImage checks the image's header against the pixel limit before
-// decoding any pixel, then decodes it when the model reads Image.
+// decoding any pixel, then decodes it when the model reads Image. For a
+// model that reads only the bytes the check reads the header alone: a
+// JPEG's frame size (jpegSize), other formats' image.DecodeConfig.
 func decodeImage(data []byte, maxPixels int64, decode bool) (image.Image, ImageInfo, *apiError) {
-	cfg, format, err := image.DecodeConfig(&peekReader{b: data})
+	var cfg image.Config
+	format := "jpeg"
+	var err error
+	var ok bool
+	if cfg.Width, cfg.Height, ok = jpegSize(data); !ok {
+		cfg, format, err = image.DecodeConfig(&peekReader{b: data})
+	}
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, ImageInfo{}, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_image_format",
