@@ -41,11 +41,18 @@ func assignRowSIMD(l, a, b []int16, d []float32, lab []int32, p *kparams) {
 //go:noescape
 func accumulateRowAVX2(lab *int32, l, a, b *int16, n int, sums *int64, y int)
 
+//go:noescape
+func accumulateRowAVX512(lab *int32, l, a, b *int16, n int, sums *int64, y int)
+
 // accumulateRowSIMD reports false when the row does not suit the kernel:
 // too long for its int32 lane sums, or without the 7 elements of slack
 // past the row that it reads.
 func accumulateRowSIMD(lab []int32, l, a, b []int16, sums []int64, y int) bool {
 	n := len(lab)
+	if useAVX512 && n > 0 && n < 1<<21 && len(l) >= n && len(a) >= n && len(b) >= n {
+		accumulateRowAVX512(&lab[0], &l[0], &a[0], &b[0], n, &sums[0], y)
+		return true
+	}
 	if n == 0 || n >= 1<<21 || cap(lab) < n+7 || cap(l) < n+7 || cap(a) < n+7 || cap(b) < n+7 || len(l) < n || len(a) < n || len(b) < n {
 		return false
 	}

@@ -299,3 +299,122 @@ body512:
 done512:
 	VZEROUPPER
 	RET
+
+// func accumulateRowAVX512(lab *int32, l, a, b *int16, n int, sums *int64, y int)
+//
+// accumulateRowAVX2 on sixteen pixels at a time; masked loads read nothing
+// past n. Runs must be shorter than 2^22 pixels.
+TEXT ·accumulateRowAVX512(SB), NOSPLIT, $0-56
+	MOVQ lab+0(FP), DI
+	MOVQ l+8(FP), SI
+	MOVQ a+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ sums+40(FP), R10
+	MOVQ y+48(FP), R11
+	XORQ BX, BX
+
+run512:
+	CMPQ BX, CX
+	JGE  done512a
+	MOVLQZX (DI)(BX*4), R13   // k
+	MOVQ    BX, R12           // start
+	VPBROADCASTD R13, Z15
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+
+block512:
+	MOVQ CX, DX
+	SUBQ BX, DX               // pixels left in the row, ≥ 1
+	MOVQ $0xffff, AX
+	CMPQ DX, $16
+	JGE  ranged
+	MOVQ  $1, AX
+	SHLXQ DX, AX, AX
+	DECQ  AX
+
+ranged:
+	KMOVW AX, K2
+	VPCMPEQD (DI)(BX*4), Z15, K2, K1
+	KMOVW K1, R14
+	CMPL  R14, $0xffff
+	JNE   partial512
+	VPMOVSXWD (SI)(BX*2), Z4
+	VPADDD  Z4, Z0, Z0
+	VPMOVSXWD (R8)(BX*2), Z4
+	VPADDD  Z4, Z1, Z1
+	VPMOVSXWD (R9)(BX*2), Z4
+	VPADDD  Z4, Z2, Z2
+	ADDQ $16, BX
+	JMP  block512
+
+partial512:
+	NOTL   R14
+	TZCNTL R14, R14           // lanes still in the run
+	MOVQ   $1, AX
+	SHLXQ  R14, AX, AX
+	DECQ   AX
+	KMOVW  AX, K3
+	VPMOVSXWD.Z (SI)(BX*2), K3, Z4
+	VPADDD  Z4, Z0, Z0
+	VPMOVSXWD.Z (R8)(BX*2), K3, Z4
+	VPADDD  Z4, Z1, Z1
+	VPMOVSXWD.Z (R9)(BX*2), K3, Z4
+	VPADDD  Z4, Z2, Z2
+	ADDQ R14, BX
+
+	MOVQ  R13, DX
+	IMULQ $48, DX
+	ADDQ  R10, DX
+
+	VEXTRACTI64X4 $1, Z0, Y7
+	VPADDD Y7, Y0, Y0
+	VEXTRACTI128 $1, Y0, X7
+	VPADDD X7, X0, X0
+	VPSHUFD $0x4e, X0, X7
+	VPADDD X7, X0, X0
+	VPSHUFD $0xb1, X0, X7
+	VPADDD X7, X0, X0
+	VMOVD  X0, AX
+	MOVLQSX AX, AX
+	ADDQ   AX, 0(DX)
+
+	VEXTRACTI64X4 $1, Z1, Y7
+	VPADDD Y7, Y1, Y1
+	VEXTRACTI128 $1, Y1, X7
+	VPADDD X7, X1, X1
+	VPSHUFD $0x4e, X1, X7
+	VPADDD X7, X1, X1
+	VPSHUFD $0xb1, X1, X7
+	VPADDD X7, X1, X1
+	VMOVD  X1, AX
+	MOVLQSX AX, AX
+	ADDQ   AX, 8(DX)
+
+	VEXTRACTI64X4 $1, Z2, Y7
+	VPADDD Y7, Y2, Y2
+	VEXTRACTI128 $1, Y2, X7
+	VPADDD X7, X2, X2
+	VPSHUFD $0x4e, X2, X7
+	VPADDD X7, X2, X2
+	VPSHUFD $0xb1, X2, X7
+	VPADDD X7, X2, X2
+	VMOVD  X2, AX
+	MOVLQSX AX, AX
+	ADDQ   AX, 16(DX)
+
+	MOVQ  BX, R14
+	SUBQ  R12, R14            // length
+	ADDQ  R14, 24(DX)
+	LEAQ  -1(R12)(BX*1), AX   // start + end - 1
+	IMULQ R14, AX
+	ADDQ  AX, 32(DX)
+	MOVQ  R11, AX
+	IMULQ R14, AX
+	ADDQ  AX, 40(DX)
+	JMP   run512
+
+done512a:
+	VZEROUPPER
+	RET

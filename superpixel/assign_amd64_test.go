@@ -13,5 +13,6 @@ func TestAssignKernelsAVX2(t *testing.T) {
 	useAVX512 = false
 	defer func() { useAVX512 = true }()
 	TestAssignKernelsAgree(t)
+	TestAccumulateKernelsAgree(t)
 	TestQuadrants(t)
 }
