@@ -113,7 +113,7 @@ func (b *Bing) Search(ctx context.Context, q Query) (Page, error) {
 	if base == "" {
 		base = DefaultBingEndpoint
 	}
-	key := b.key()
+	key := d.secrets[0] // the key the client was built with
 	var page Page
 	err = d.do(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := getRequest(ctx, base, "/v7.0/images/search", v)

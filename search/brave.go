@@ -117,7 +117,7 @@ func (b *Brave) Search(ctx context.Context, q Query) (Page, error) {
 	if base == "" {
 		base = DefaultBraveEndpoint
 	}
-	key := b.key()
+	key := d.secrets[0] // the key the client was built with
 	var page Page
 	err = d.do(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := getRequest(ctx, base, "/images/search", v)

@@ -470,16 +470,26 @@ func normFormat(s string) string {
 	return s
 }
 
-// lazy holds a provider's doer, built on first use from its fields.
+// lazy holds a provider's doer, built on first successful use from its
+// fields (a failure, such as a key not yet in the environment, is not
+// remembered).
 type lazy struct {
-	once sync.Once
-	d    *doer
-	err  error
+	mu sync.Mutex
+	d  *doer
 }
 
 func (l *lazy) get(mk func() (*doer, error)) (*doer, error) {
-	l.once.Do(func() { l.d, l.err = mk() })
-	return l.d, l.err
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.d != nil {
+		return l.d, nil
+	}
+	d, err := mk()
+	if err != nil {
+		return nil, err
+	}
+	l.d = d
+	return d, nil
 }
 
 // formatFromURL returns the image format named by a URL's file extension,

@@ -130,3 +130,26 @@ func TestNormFormat(t *testing.T) {
 		assert.Equal(t, want, formatFromURL(in), in)
 	}
 }
+
+func TestDefaultRateLimits(t *testing.T) {
+	srv, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) { reply(w, 200, []byte(`{}`)) })
+	b := &Bing{Key: "k-123456", Endpoint: srv.URL}
+	br := &Brave{Key: "k-123456", Endpoint: srv.URL}
+	ov := &Openverse{Endpoint: srv.URL}
+	wm := &Wikimedia{Endpoint: srv.URL}
+	in := &INaturalist{Endpoint: srv.URL}
+	type tc struct {
+		p    Provider
+		lz   *lazy
+		want float64
+	}
+	for _, c := range []tc{{b, &b.lazy, 3}, {br, &br.lazy, 1}, {ov, &ov.lazy, 1}, {wm, &wm.lazy, 1}, {in, &in.lazy, 1}} {
+		_, _ = c.p.Search(context.Background(), Query{Text: "x"})
+		require.NotNil(t, c.lz.d, c.p.Name())
+		assert.Equal(t, c.want, float64(c.lz.d.lim.Limit()), c.p.Name())
+		assert.Equal(t, 1, c.lz.d.lim.Burst(), c.p.Name())
+		assert.Equal(t, 4, c.lz.d.cfg.MaxRetries, c.p.Name())
+		assert.Equal(t, 30*time.Second, c.lz.d.cfg.Timeout, c.p.Name())
+		assert.Equal(t, int64(16<<20), c.lz.d.cfg.MaxResponseBytes, c.p.Name())
+	}
+}

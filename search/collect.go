@@ -58,6 +58,10 @@ type Spec struct {
 	// Concurrency is the most queries in flight; 0 means 4. Each query
 	// pages sequentially; the provider's rate limit still applies to all.
 	Concurrency int
+	// Progress, when set, is called once per finished query with its
+	// report and the number of queries finished so far. Calls never
+	// overlap.
+	Progress func(done int, r QueryReport)
 }
 
 // Validate checks the spec.
@@ -160,12 +164,20 @@ func Collect(ctx context.Context, p Provider, spec Spec) (*Collection, error) {
 	results := make([][]Result, len(spec.Queries))
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				results[i], reports[i] = runQuery(ctx, p, spec.Queries[i])
+				if spec.Progress != nil {
+					mu.Lock()
+					done++
+					spec.Progress(done, reports[i])
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -259,4 +271,40 @@ func runQuery(ctx context.Context, p Provider, qs QuerySpec) ([]Result, QueryRep
 	}
 	rep.Results = len(out)
 	return out, rep
+}
+
+// Classes returns the classes of the spec's queries in first-seen order
+// (for Positive plus Negatives: the positive query, then NegativeClass).
+func (c *Collection) Classes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, q := range c.Queries {
+		if !seen[q.Class] {
+			seen[q.Class] = true
+			out = append(out, q.Class)
+		}
+	}
+	return out
+}
+
+// ByClass groups the results by class, one slice per given class in the
+// given order (the shape dataset.Stitch takes). Results of classes not
+// named are left out; a class without results gets an empty slice.
+func (c *Collection) ByClass(classes ...string) [][]Result {
+	idx := make(map[string]int, len(classes))
+	for i, cl := range classes {
+		if _, dup := idx[cl]; !dup {
+			idx[cl] = i
+		}
+	}
+	out := make([][]Result, len(classes))
+	for i := range out {
+		out[i] = []Result{}
+	}
+	for _, r := range c.Results {
+		if i, ok := idx[r.Class]; ok {
+			out[i] = append(out[i], r)
+		}
+	}
+	return out
 }

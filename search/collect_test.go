@@ -167,10 +167,22 @@ func TestCollectBoundsConcurrency(t *testing.T) {
 	for i := range qs {
 		qs[i] = QuerySpec{Text: fmt.Sprint(i)}
 	}
-	c, err := Collect(context.Background(), f, Spec{Queries: qs, Concurrency: 3})
+	var calls []int
+	var inProgress atomic.Int32
+	progress := func(done int, r QueryReport) {
+		assert.Equal(t, int32(1), inProgress.Add(1), "Progress calls never overlap")
+		calls = append(calls, done)
+		assert.Equal(t, 1, r.Results)
+		inProgress.Add(-1)
+	}
+	c, err := Collect(context.Background(), f, Spec{Queries: qs, Concurrency: 3, Progress: progress})
 	require.NoError(t, err)
 	assert.Len(t, c.Results, 24)
 	assert.Equal(t, int32(3), f.peak.Load())
+	require.Len(t, calls, 24)
+	for i, d := range calls {
+		assert.Equal(t, i+1, d)
+	}
 }
 
 func TestCollectDeterministicOrder(t *testing.T) {
@@ -346,4 +358,20 @@ func TestLocalDirConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestCollectionByClass(t *testing.T) {
+	f := &fakeProvider{pages: 1, perPage: 2}
+	c, err := Collect(context.Background(), f, Spec{Queries: append([]QuerySpec{Positive("snow leopard", 1)}, Negatives([]string{"kettle", "bench"}, 1)...)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"snow leopard", NegativeClass}, c.Classes())
+	g := c.ByClass(NegativeClass, "snow leopard", "unused")
+	require.Len(t, g, 3)
+	assert.Len(t, g[0], 2)
+	assert.Equal(t, "kettle", g[0][0].Query)
+	assert.Equal(t, "bench", g[0][1].Query)
+	assert.Len(t, g[1], 2)
+	assert.Equal(t, "snow leopard", g[1][0].Class)
+	assert.NotNil(t, g[2])
+	assert.Empty(t, g[2])
 }

@@ -36,8 +36,13 @@
 // timeout, a response size cap and context cancellation. Failures an API
 // reports come back as *APIError with the code and message parsed from
 // that API's documented error body; errors.Is matches ErrUnauthorized and
-// ErrRateLimited. Keys and tokens are sent in headers only and are
-// redacted from every error, including messages a server echoes back.
+// ErrRateLimited. Keys and tokens are sent in headers only, are never
+// forwarded on a redirect to another host, and are redacted from every
+// error, including messages a server echoes back. The package never logs.
+//
+// The rate limit belongs to the provider value: create one value per
+// service and share it (it is safe for concurrent use), so that all of a
+// program's queries to that service draw on one budget.
 //
 // # Collecting a labelled set
 //

@@ -288,14 +288,20 @@ func inatLicense(code string) (name, deed string) {
 		return "", ""
 	case code == "cc0":
 		return "CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"
+	case code == "pd":
+		return "Public domain", ""
+	case code == "gfdl":
+		return "GFDL", "https://www.gnu.org/licenses/fdl-1.3.html"
 	case strings.HasPrefix(code, "cc-"):
 		return ccName(code, "4.0"), "https://creativecommons.org/licenses/" + strings.TrimPrefix(code, "cc-") + "/4.0/"
 	}
 	return code, ""
 }
 
-// parseINaturalistError reads {"error": ..., "status": ...}; error is a
-// string or an object (often {"original": {"error": "..."}}).
+// parseINaturalistError reads the API's {"error": ..., "status": ...}:
+// error is a message string, or {"original": <upstream error body>} (see
+// renderError in iNaturalistAPI's lib/util.js). Paging past the 10,000th
+// result is a 403 "Result window is too large".
 func parseINaturalistError(status int, body []byte) *APIError {
 	var eb struct {
 		Error  json.RawMessage `json:"error"`

@@ -30,7 +30,8 @@ import (
 // Height and Format come from the file's header (image.DecodeConfig), not
 // its name; a file whose header does not decode is still returned, with
 // zero size, so the download stage reports it rather than losing it
-// silently. The tree is walked on every call: it may change between pages.
+// silently. Symbolic links are not followed. The tree is walked on every
+// call: it may change between pages.
 type LocalDir struct {
 	// Root is the directory searched (required).
 	Root string

@@ -205,6 +205,7 @@ func TestParseErrors(t *testing.T) {
 		{"wikimedia html 503", parseWikimediaError(503, []byte("<!DOCTYPE html><html>Wikimedia Error</html>")), 503, "", "", true},
 		{"inaturalist 401", parseINaturalistError(401, fixture(t, "inaturalist_error_401.json")), 401, "", "Unauthorized", false},
 		{"inaturalist 422", parseINaturalistError(422, fixture(t, "inaturalist_error_422.json")), 422, "", "per_page must be less than or equal to 200", false},
+		{"inaturalist 403 window", parseINaturalistError(403, fixture(t, "inaturalist_error_403.json")), 403, "", "Result window is too large, page * per_page must be less than or equal to 10000", false},
 		{"inaturalist object", parseINaturalistError(500, []byte(`{"error":{"x":1},"status":500}`)), 500, "", `{"x":1}`, true},
 	}
 	for _, c := range cases {
@@ -396,6 +397,15 @@ func TestINaturalistVariants(t *testing.T) {
 		assert.Equal(t, "https://inaturalist-open-data.s3.amazonaws.com/photos/1/"+size+".jpg", inatVariant(u, size))
 	}
 	assert.Equal(t, "https://example.org/x.jpg", inatVariant("https://example.org/x.jpg", "large"))
+	for code, want := range map[string][2]string{
+		"cc-by-nc-sa": {"CC BY-NC-SA 4.0", "https://creativecommons.org/licenses/by-nc-sa/4.0/"},
+		"CC0":         {"CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"},
+		"pd":          {"Public domain", ""},
+		"":            {"", ""},
+	} {
+		n, u := inatLicense(code)
+		assert.Equal(t, want, [2]string{n, u}, code)
+	}
 	w, h := inatScaled(4000, 3000, "medium")
 	assert.Equal(t, [2]int{500, 375}, [2]int{w, h})
 	w, h = inatScaled(300, 200, "large")

@@ -48,8 +48,8 @@ type Page struct {
 //
 // Search returns one page. A page past the last one is not an error: it
 // comes back empty with More false. Failures the service reports are
-// *APIError values; a page's Results are ranked from 0 within the page
-// (Collect assigns ranks over all pages of a query).
+// *APIError values. The providers here rank a page's Results from 0;
+// Collect re-ranks over all pages of a query whatever a provider set.
 type Provider interface {
 	Name() string
 	Search(ctx context.Context, q Query) (Page, error)

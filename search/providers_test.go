@@ -473,14 +473,17 @@ func TestKeysFromEnvironment(t *testing.T) {
 			_, err := c.mk("http://127.0.0.1:1").Search(context.Background(), Query{Text: "x"})
 			assert.ErrorIs(t, err, ErrNoKey)
 
-			t.Setenv(c.env, "env-key-0001")
 			var got string
 			srv, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				got = r.Header.Get(c.header)
 				reply(w, 200, []byte(`{}`))
 			})
-			_, err = c.mk(srv.URL).Search(context.Background(), Query{Text: "x"})
-			require.NoError(t, err)
+			p := c.mk(srv.URL)
+			_, err = p.Search(context.Background(), Query{Text: "x"})
+			assert.ErrorIs(t, err, ErrNoKey)
+			t.Setenv(c.env, "env-key-0001")
+			_, err = p.Search(context.Background(), Query{Text: "x"})
+			require.NoError(t, err, "a key set after a failed call is picked up")
 			assert.Equal(t, "env-key-0001", got)
 		})
 	}
@@ -572,4 +575,31 @@ func TestKeysNotForwardedOnCrossHostRedirect(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+func TestCollectOverRealClientRecordsAPIErrors(t *testing.T) {
+	srv, _ := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("q") {
+		case "forbidden":
+			reply(w, 401, fixture(t, "openverse_error_401.json"))
+		case "flaky":
+			reply(w, 503, []byte(`{"detail":"down"}`))
+		default:
+			reply(w, 200, fixture(t, "openverse_page2.json"))
+		}
+	})
+	h := fastHTTP()
+	h.MaxRetries = 1
+	ov := &Openverse{Endpoint: srv.URL, HTTP: h}
+	c, err := Collect(context.Background(), ov, Spec{Queries: []QuerySpec{
+		Positive("snow leopard", 3), {Text: "forbidden", Class: NegativeClass}, {Text: "flaky", Class: NegativeClass},
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.Failed)
+	assert.Len(t, c.Results, 1)
+	assert.ErrorIs(t, c.Queries[1].Err, ErrUnauthorized)
+	var ae *APIError
+	require.ErrorAs(t, c.Queries[2].Err, &ae)
+	assert.Equal(t, 503, ae.Status)
+	assert.Equal(t, "down", ae.Message)
 }

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/time/rate"
@@ -167,4 +170,29 @@ func ExampleAPIError() {
 	// Output:
 	// 401 SUBSCRIPTION_TOKEN_INVALID true
 	// search: brave: HTTP 401 Unauthorized: SUBSCRIPTION_TOKEN_INVALID: The provided subscription token is invalid.
+}
+
+func ExampleLocalDir() {
+	root, _ := os.MkdirTemp("", "labelfree-example")
+	defer os.RemoveAll(root)
+	for _, name := range []string{"snow_leopard/cam1-0001.png", "snow_leopard/cam2-0007.png", "empty/cam1-0002.png"} {
+		p := filepath.Join(root, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		f, _ := os.Create(p)
+		png.Encode(f, image.NewGray(image.Rect(0, 0, 64, 48)))
+		f.Close()
+	}
+
+	dir := &search.LocalDir{Root: root}
+	page, err := dir.Search(context.Background(), search.Query{Text: "snow leopard"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range page.Results {
+		fmt.Println(r.ID, r.Format, r.Width, r.Height)
+	}
+	// Output:
+	// snow_leopard/cam1-0001.png png 64 48
+	// snow_leopard/cam2-0007.png png 64 48
 }
