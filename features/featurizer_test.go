@@ -325,3 +325,21 @@ func FuzzDecodeLimited(f *testing.F) {
 		_ = preprocess(dst, img, s, CenterCrop, 1, image.NewRGBA(image.Rect(0, 0, 4, 3)))
 	})
 }
+
+// BenchmarkPreprocess times the crop, resize and normalisation of a
+// 640×480 photo-sized image to MobileNetV2's input, the featurizer's own
+// cost next to the network's forward pass.
+func BenchmarkPreprocess(b *testing.B) {
+	src := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
+	for i := range src.Y {
+		src.Y[i] = uint8(i)
+	}
+	sp := MobileNetV2Spec
+	dst := make([]float32, sp.imageLen())
+	scratch := image.NewRGBA(image.Rect(0, 0, sp.Width, sp.Height))
+	for b.Loop() {
+		if err := preprocess(dst, src, sp, CenterCrop, 1, scratch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -217,6 +217,9 @@ var ErrOneClass = errors.New("training rows hold fewer than two classes")
 
 // FitXY fits the model on the embeddings x with labels y. numClasses is the
 // length of the probability vectors the model writes; 0 means max(y)+1.
+// The fit holds a float64 copy of x (8·n·d bytes: 100,000 ResNet-50
+// embeddings take 1.6 GB) and uses every core (GOMAXPROCS); its results do
+// not depend on the number of cores.
 func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int, numClasses int) (*LogisticModel, error) {
 	start := time.Now()
 	if err := lr.Validate(); err != nil {
