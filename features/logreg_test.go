@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -353,4 +354,17 @@ func mustGet[T any](t testing.TB, r *labelfree.Row, c labelfree.Column[T]) T {
 	v, err := labelfree.MustGet(r, c)
 	require.NoError(t, err)
 	return v
+}
+
+func TestLogisticRegressionDeterministicAcrossCores(t *testing.T) {
+	x, y := blobs(21, 3000, 16, 3, 1)
+	fit := func(procs int) *LogisticModel {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m, err := (&LogisticRegression{}).FitXY(context.Background(), x, y, 0)
+		require.NoError(t, err)
+		return m
+	}
+	a, b := fit(1), fit(4)
+	assert.Equal(t, a.Weights, b.Weights)
+	assert.Equal(t, a.Intercepts, b.Intercepts)
 }
