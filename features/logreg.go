@@ -762,7 +762,7 @@ func (m *LogisticModel) PredictProba(e []float32) ([]float64, error) {
 	p := make([]float64, m.NumClasses)
 	if len(m.Weights) == 1 {
 		z := m.Intercepts[0] + dot(m.Weights[0], e)
-		if math.IsNaN(z) {
+		if math.IsNaN(z) || math.IsInf(z, 0) {
 			return nil, fmt.Errorf("features: %s: embedding holds non-finite values", m.name())
 		}
 		q := sigmoid(z)

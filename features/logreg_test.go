@@ -326,6 +326,9 @@ func TestLogisticModelTransformErrors(t *testing.T) {
 	r = labelfree.NewRow("nan")
 	labelfree.Set(r, labelfree.Embedding, []float32{1, 2, float32(math.NaN()), 4})
 	require.ErrorContains(t, m.Transform(context.Background(), r), "non-finite")
+	r = labelfree.NewRow("inf")
+	labelfree.Set(r, labelfree.Embedding, []float32{1, 2, float32(math.Inf(1)), 4})
+	require.ErrorContains(t, m.Transform(context.Background(), r), "non-finite")
 	require.Error(t, m.Transform(context.Background(), labelfree.NewRow("none")))
 
 	// Damaged models are refused by Validate (Load calls it).
