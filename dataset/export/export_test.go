@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/annot"
 	"github.com/labelfree/labelfree/dataset/annot/annottest"
 	"github.com/labelfree/labelfree/dataset/camtrapdp"
@@ -187,4 +188,21 @@ func TestAllRejects(t *testing.T) {
 	cancel()
 	_, err = All(ctx, t.TempDir(), annottest.Sample(), nil)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestStage(t *testing.T) {
+	src, s := prepare(t)
+	ds := annot.ToDataset(s, src)
+	st := &Stage{Dir: t.TempDir(), Root: src, Options: *options("")}
+	require.NoError(t, labelfree.ValidateStage(st))
+	out, err := st.TransformDataset(context.Background(), ds)
+	require.NoError(t, err)
+	assert.Same(t, ds, out)
+	require.Len(t, st.Result.Reports, 6)
+	got, err := ReadAll(context.Background(), st.Dir, annot.DirSize(src))
+	require.NoError(t, err)
+	annottest.Equal(t, annottest.Expect(s, holds[CamtrapDP]), got[CamtrapDP], 1e-9)
+	_, err = os.Stat(filepath.Join(st.Dir, "voc/JPEGImages/cam01/IMG_0001.JPG"))
+	require.NoError(t, err, "photos copied from Root")
+	assert.Error(t, labelfree.ValidateStage(&Stage{}))
 }
