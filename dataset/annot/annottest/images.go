@@ -21,6 +21,8 @@ import (
 type Plant struct {
 	// Time is written as DateTimeOriginal when set.
 	Time time.Time
+	// Offset, such as "+05:45", is written as OffsetTimeOriginal when set.
+	Offset string
 	// GPS writes GPSLatitude/GPSLongitude (degrees, minutes, seconds as
 	// rationals) with their N/S, E/W refs.
 	GPS      bool
@@ -91,6 +93,9 @@ func exifTIFF(p Plant) []byte {
 	var exifIFD, gpsIFD []entry
 	if !p.Time.IsZero() {
 		exifIFD = append(exifIFD, entry{0x9003, 2, 20, append([]byte(p.Time.Format("2006:01:02 15:04:05")), 0)})
+		if p.Offset != "" {
+			exifIFD = append(exifIFD, entry{0x9011, 2, uint32(len(p.Offset) + 1), append([]byte(p.Offset), 0)})
+		}
 	}
 	if p.GPS {
 		ns, ew := "N", "E"
