@@ -125,7 +125,9 @@ type Report struct {
 
 // A Skip names an image a writer left out, and why.
 type Skip struct {
-	File   string
+	// File is the image's path.
+	File string
+	// Reason says why it was left out.
 	Reason string
 }
 

@@ -41,12 +41,17 @@ type Package struct {
 
 // A FormatError reports a package that breaks the standard.
 type FormatError struct {
-	File   string
-	Row    int    // 1-based data row, 0 when not about a row
-	Column string // column name, "" when not about a column
+	// File is the path of the bad file within the package.
+	File string
+	// Row is the 1-based data row, 0 when the problem is not about a row.
+	Row int
+	// Column names the column, "" when the problem is not about one.
+	Column string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("camtrapdp: ")

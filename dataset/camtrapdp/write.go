@@ -40,7 +40,9 @@ type Deployment struct {
 
 // A Contributor is a person or organisation credited in the package.
 type Contributor struct {
+	// Title is the person's or organisation's name.
 	Title string `json:"title"`
+	// Email is optional.
 	Email string `json:"email,omitempty"`
 	// Role is one of contact, principalInvestigator, rightsHolder,
 	// publisher, contributor.

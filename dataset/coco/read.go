@@ -35,10 +35,13 @@ const Tolerance = 1.0
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	Where  string
+	// Where locates the problem in the file; empty for the whole file.
+	Where string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Where == "" {
 		return "coco: " + e.Reason

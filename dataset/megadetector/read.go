@@ -39,6 +39,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Where == "" {
 		return "megadetector: " + e.Reason

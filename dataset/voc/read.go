@@ -34,10 +34,13 @@ const Tolerance = 1.0
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	File   string
+	// File is the path of the bad file within the dataset.
+	File string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string { return "voc: " + e.File + ": " + e.Reason }
 
 // ReadFS reads every Annotations/**/*.xml of the VOC dataset at fsys, in

@@ -38,11 +38,15 @@ const Tolerance = 1e-6
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	File   string
-	Line   int // 0 when not about one line
+	// File is the path of the bad file within the dataset.
+	File string
+	// Line is the 1-based line, 0 when the problem is not about one line.
+	Line int
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("yolo: %s:%d: %s", e.File, e.Line, e.Reason)
