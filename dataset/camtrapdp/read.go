@@ -32,7 +32,9 @@ type ReadOptions struct {
 // A Package is what ReadFS returns: the annotated photos and the
 // deployments.
 type Package struct {
-	Set         *annot.Set
+	// Set holds the photos, their boxes, labels, times and events.
+	Set *annot.Set
+	// Deployments are the camera placements, coordinates as written.
 	Deployments []Deployment
 	// CoordinatePrecision is the package's coordinatePrecision (0 when
 	// absent).
