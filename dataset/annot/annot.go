@@ -39,6 +39,9 @@ type Image struct {
 	// Event identifies the burst or sequence the photo belongs to (COCO
 	// Camera Traps seq_id, Camtrap DP eventID); empty when not grouped.
 	Event string
+	// Split is the partition the photo belongs to, dataset.SplitTrain or
+	// dataset.SplitTest; empty when not split.
+	Split string
 	// Failure says why the image could not be processed; empty for a good
 	// image. A failed image has no boxes or labels.
 	Failure string

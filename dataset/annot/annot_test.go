@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 	"github.com/labelfree/labelfree/dataset/annot/annottest"
 	"github.com/stretchr/testify/assert"
@@ -66,6 +67,10 @@ func TestDatasetConversion(t *testing.T) {
 	l, ok := labelfree.Get(ds.Rows[3], labelfree.Label)
 	require.True(t, ok)
 	assert.Equal(t, 1, l)
+	sp, _ := labelfree.Get(ds.Rows[3], dataset.Split)
+	assert.Equal(t, dataset.SplitTest, sp)
+	sz, _ := labelfree.Get(ds.Rows[3], dataset.Size)
+	assert.Equal(t, image.Point{X: 1920, Y: 1080}, sz)
 	require.NotNil(t, ds.Rows[5].Err)
 	assert.Equal(t, "decode", ds.Rows[5].Err.Stage)
 	assert.Equal(t, "decode: unexpected EOF", ds.Rows[5].Err.Error())

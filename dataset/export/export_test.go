@@ -27,8 +27,8 @@ var holds = map[Format]annottest.Holds{
 	MegaDetector: {Size: true, Score: true, Failure: true, Unlabelled: true},
 	COCO:         {Size: true, Score: true},
 	CameraTraps:  {Size: true, Score: true, Labels: true, Time: true, Deployment: true, Event: true, Failure: true, Unlabelled: true},
-	YOLO:         {Size: true},
-	VOC:          {Size: true},
+	YOLO:         {Size: true, Split: true},
+	VOC:          {Size: true, Split: true},
 	CamtrapDP:    {Size: true, Score: true, Labels: true, Time: true, Deployment: true, Event: true, Failure: true, Unlabelled: true},
 }
 

@@ -15,11 +15,12 @@ import (
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
-// Options controls WriteDir. The zero value writes every image to the
-// "train" split, with fractional coordinates, and copies no images.
+// Options controls WriteDir. The zero value writes each image to its
+// Split ("train" when it has none), with fractional coordinates, and copies
+// no images.
 type Options struct {
-	// Split names each image's split (ImageSets/Main/<split>.txt); "train"
-	// when nil or when it returns "".
+	// Split names each image's split (ImageSets/Main/<split>.txt); the
+	// image's Split, or "train", when nil or when it returns "".
 	Split func(im *annot.Image) string
 	// ImageRoot, when set, is the directory holding the source images; each
 	// is re-encoded without metadata into JPEGImages/.
@@ -103,6 +104,9 @@ func WriteDir(ctx context.Context, dir string, s *annot.Set, opts *Options) (*an
 			}
 		}
 		sp := "train"
+		if im.Split != "" {
+			sp = im.Split
+		}
 		if opts.Split != nil {
 			if v := opts.Split(im); v != "" {
 				sp = v

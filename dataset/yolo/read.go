@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
@@ -61,8 +62,9 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp
 // image paths, or a list of either. Images are read in split order (train,
 // val, test) and, within a directory, by name; data.yaml's path is ignored
 // and every entry is read relative to fsys. An image's File is its path
-// with the leading images/<split>/ removed. A missing label file means no
-// boxes.
+// with the leading images/<split>/ removed, its Split dataset.SplitTrain
+// for the train entries and dataset.SplitTest for val and test. A missing
+// label file means no boxes.
 func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, error) {
 	if opts == nil {
 		opts = &ReadOptions{}
@@ -117,7 +119,10 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				im := annot.Image{File: fileOf(p), Boxes: []labelfree.Box{}}
+				im := annot.Image{File: fileOf(p), Boxes: []labelfree.Box{}, Split: dataset.SplitTest}
+				if sp.name == Train {
+					im.Split = dataset.SplitTrain
+				}
 				if seen[im.File] {
 					return nil, &FormatError{File: p, Reason: "image appears twice"}
 				}

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var holds = annottest.Holds{Size: true}
+var holds = annottest.Holds{Size: true, Split: true}
 
 func TestRoundTripWithImages(t *testing.T) {
 	s := annottest.Sample()
