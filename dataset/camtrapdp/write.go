@@ -82,7 +82,7 @@ type Options struct {
 	// timeLapse; activityDetection when empty.
 	CaptureMethod string
 	// ImageRoot, when set, is the directory of the source photos; each is
-	// re-encoded without metadata into media/ inside the package and
+	// copied without metadata into media/ inside the package and
 	// filePath points there. Otherwise filePath is the image's File.
 	ImageRoot string
 	// FilePublic is written in media.filePublic.

@@ -37,7 +37,7 @@ type Options struct {
 	// (Camtrap DP only when CamtrapDP.Deployments is set).
 	Formats []Format
 	// ImageRoot, when set, is the directory of the source photos, copied
-	// (re-encoded without metadata) into yolo/, voc/ and camtrap-dp/.
+	// (without metadata) into yolo/, voc/ and camtrap-dp/.
 	ImageRoot string
 	// MegaDetector, COCO, YOLO, VOC and CamtrapDP are the per-format
 	// options; nil means defaults. COCO's CameraTraps field is set per

@@ -23,7 +23,7 @@ type Options struct {
 	// image's Split, or "train", when nil or when it returns "".
 	Split func(im *annot.Image) string
 	// ImageRoot, when set, is the directory holding the source images; each
-	// is re-encoded without metadata into JPEGImages/.
+	// is copied without metadata into JPEGImages/.
 	ImageRoot string
 	// Round widens each box to whole pixels (floor of the left and top
 	// edges, ceiling of the right and bottom) for tools that parse

@@ -38,7 +38,7 @@ type Options struct {
 	// (Train, Val or Test).
 	Split func(im *annot.Image) string
 	// ImageRoot, when set, is the directory holding the source images
-	// (joined with Image.File); each is re-encoded without metadata into
+	// (joined with Image.File); each is copied without metadata into
 	// images/<split>/.
 	ImageRoot string
 	// Scores writes each box's confidence as a sixth column.
