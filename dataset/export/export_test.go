@@ -116,26 +116,7 @@ func TestNoGPSLeak(t *testing.T) {
 			assert.True(t, bytes.Contains(in, n), "input lacks %s", name)
 		}
 	}
-	files := 0
-	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		require.NoError(t, err)
-		if d.IsDir() {
-			return nil
-		}
-		files++
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(out, p)
-		for name, n := range needles {
-			assert.False(t, bytes.Contains(b, n), "%s carries the %s", rel, name)
-		}
-		if strings.EqualFold(filepath.Ext(p), ".jpg") {
-			assert.False(t, hasAPP1(b), "%s keeps an EXIF/XMP segment", rel)
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	assert.Greater(t, files, 20, "photos were copied into the exports")
+	assertNoGPS(t, out)
 	_, err = os.Stat(filepath.Join(out, "yolo/images/train/cam01/IMG_0001.JPG"))
 	require.NoError(t, err)
 }
@@ -205,4 +186,31 @@ func TestStage(t *testing.T) {
 	_, err = os.Stat(filepath.Join(st.Dir, "voc/JPEGImages/cam01/IMG_0001.JPG"))
 	require.NoError(t, err, "photos copied from Root")
 	assert.Error(t, labelfree.ValidateStage(&Stage{}))
+}
+
+// assertNoGPS fails t when any file under out carries the planted position
+// or a JPEG keeps an APP1 (EXIF/XMP) segment.
+func assertNoGPS(t *testing.T, out string) {
+	t.Helper()
+	needles := gpsNeedles()
+	files := 0
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() {
+			return nil
+		}
+		files++
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(out, p)
+		for name, n := range needles {
+			assert.False(t, bytes.Contains(b, n), "%s carries the %s", rel, name)
+		}
+		if strings.EqualFold(filepath.Ext(p), ".jpg") {
+			assert.False(t, hasAPP1(b), "%s keeps an EXIF/XMP segment", rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Greater(t, files, 20, "photos were copied into the exports")
 }

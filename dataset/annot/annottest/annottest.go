@@ -86,6 +86,8 @@ func Expect(s *annot.Set, h Holds) *annot.Set {
 		}
 		if !h.Split {
 			im.Split = ""
+		} else if im.Split == "" {
+			im.Split = "train" // formats with splits put unsplit images in train
 		}
 		if !h.Size && im.Failure != "" {
 			im.Width, im.Height = 0, 0

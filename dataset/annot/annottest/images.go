@@ -41,8 +41,13 @@ func GPSSeconds(deg float64) uint32 {
 // EXIFJPEG returns a w×h JPEG photo with an APP1 EXIF block carrying the
 // planted metadata, the way cameras write it.
 func EXIFJPEG(w, h int, p Plant) []byte {
+	return EXIFJPEGOf(testImage(w, h), p)
+}
+
+// EXIFJPEGOf is EXIFJPEG for a given picture.
+func EXIFJPEGOf(img image.Image, p Plant) []byte {
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, testImage(w, h), &jpeg.Options{Quality: 80}); err != nil {
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
 		panic(err)
 	}
 	j := buf.Bytes()
