@@ -171,6 +171,22 @@ func TestAllRejects(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
+func TestReadAllCancelled(t *testing.T) {
+	src, s := prepare(t)
+	out := t.TempDir()
+	_, err := All(context.Background(), out, s, options(src))
+	require.NoError(t, err)
+	for _, f := range Formats {
+		keep := filepath.Join(t.TempDir(), "one")
+		require.NoError(t, os.MkdirAll(keep, 0o755))
+		require.NoError(t, os.Rename(filepath.Join(out, string(f)), filepath.Join(keep, string(f))))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := ReadAll(ctx, keep, annot.DirSize(src))
+		assert.ErrorIs(t, err, context.Canceled, "%s reader stops when cancelled", f)
+	}
+}
+
 func TestStage(t *testing.T) {
 	src, s := prepare(t)
 	ds := annot.ToDataset(s, src)
