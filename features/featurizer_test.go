@@ -234,6 +234,13 @@ func TestImageFeaturizerErrors(t *testing.T) {
 	cancel()
 	f = &ImageFeaturizer{Backbone: &meanBackbone{spec: spec(NCHW, RGB)}}
 	require.ErrorIs(t, f.TransformBatch(cctx, []*labelfree.Row{row()}), context.Canceled)
+	// Images too large to resize fail their row.
+	r0 := labelfree.NewRow("uniform")
+	labelfree.Set(r0, labelfree.Image, image.Image(image.NewUniform(color.White)))
+	require.ErrorIs(t, f.Transform(ctx, r0), ErrTooLarge)
+	r0 = labelfree.NewRow("x")
+	labelfree.Set(r0, labelfree.Image, image.Image(nil))
+	require.Error(t, f.Transform(ctx, r0), "a nil image fails its row")
 	// An empty image fails its row.
 	r := labelfree.NewRow("empty")
 	labelfree.Set(r, labelfree.Image, image.Image(image.NewRGBA(image.Rect(0, 0, 0, 0))))
