@@ -359,11 +359,11 @@ func (s *Server) httpServer() *http.Server {
 
 func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/predict", s.authed(http.HandlerFunc(s.handlePredict)))
+	mux.Handle("/v1/predict", s.authed(http.HandlerFunc(s.handlePredict), true))
 	mux.HandleFunc("/v1/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("/healthz", s.handleHealth)
 	mux.HandleFunc("/readyz", s.handleReady)
-	mux.Handle("/metrics", s.authed(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	mux.Handle("/metrics", s.authed(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), false))
 	mux.HandleFunc("/{$}", s.handleIndex)
 	mux.Handle("/static/{name}", s.staticHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -372,8 +372,10 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	return mux
 }
 
-// authed requires the bearer token when one is configured.
-func (s *Server) authed(h http.Handler) http.Handler {
+// authed requires the bearer token when one is configured. Refusals of
+// prediction requests are counted and logged like other failed
+// predictions.
+func (s *Server) authed(h http.Handler, predict bool) http.Handler {
 	if s.Token == "" {
 		return h
 	}
@@ -381,8 +383,14 @@ func (s *Server) authed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			start := time.Now()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="labelfree"`)
-			s.writeError(w, r, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong bearer token"})
+			aerr := &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong bearer token"}
+			s.writeError(w, r, aerr)
+			if predict {
+				s.metrics.observe(aerr.Status, time.Since(start).Seconds(), aerr.Code)
+				s.logRequest(r, aerr.Status, aerr.Code, "", time.Since(start), aerr)
+			}
 			return
 		}
 		h.ServeHTTP(w, r)
