@@ -106,8 +106,8 @@ type Server struct {
 	DrainDelay time.Duration
 
 	// MaxConcurrent bounds the requests being decoded and run at once
-	// (0: 2×GOMAXPROCS, raised to the largest batch size so batches can
-	// fill).
+	// (0: 2×GOMAXPROCS, raised to twice the largest batch size so that
+	// the next micro-batch can fill while one runs).
 	MaxConcurrent int
 	// MaxQueue bounds the requests waiting for one of the MaxConcurrent
 	// slots (0: 4×MaxConcurrent; negative: no waiting). A request beyond it
@@ -239,7 +239,7 @@ func (s *Server) init() error {
 		s.run = newRunner(s.Model, s.MaxBatch, s.MaxWait, s.BatchWorkers, s.metrics)
 		conc := s.MaxConcurrent
 		if conc == 0 {
-			conc = max(2*runtime.GOMAXPROCS(0), s.run.maxBatch())
+			conc = max(2*runtime.GOMAXPROCS(0), 2*s.run.maxBatch())
 		}
 		queue := s.MaxQueue
 		switch {

@@ -119,6 +119,13 @@ func main() {
 			}
 		}
 	}
+	for s, addr := range addrs {
+		if kinds[s] == "model" {
+			if mean, n, ok := meanBatch("http://" + addr + "/metrics"); ok {
+				fmt.Printf("MobileNetV2 micro-batches over the whole run: %d, mean size %.1f\n", n, mean)
+			}
+		}
+	}
 	fmt.Printf("payload: %d-byte %dx%d JPEG; GOMAXPROCS %d (servers and client share the cores); %d rounds of %v per cell (%v for MobileNetV2)\n\n",
 		len(payload), payloadW, payloadH, runtime.GOMAXPROCS(0), *rounds, *duration, max(*duration, *modelDuration))
 	fmt.Println("| server | clients | p50 | p90 | p99 | requests/s | errors | p50 / floor |")
@@ -133,6 +140,30 @@ func main() {
 				float64(count[k])/elapsed[k].Seconds(), errs[k], float64(pct(l, 50))/float64(floor))
 		}
 	}
+}
+
+// meanBatch reads the server's batch-size histogram from /metrics.
+func meanBatch(url string) (mean float64, n int, ok bool) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer resp.Body.Close()
+	var sum, count float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "labelfree_serve_batch_size_sum") {
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &sum)
+		}
+		if strings.HasPrefix(line, "labelfree_serve_batch_size_count") {
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &count)
+		}
+	}
+	if count == 0 {
+		return 0, 0, false
+	}
+	return sum / count, int(count), true
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
