@@ -56,6 +56,7 @@ const (
 //	GET  /readyz           200 when ready for traffic, 503 while draining
 //	GET  /metrics          Prometheus metrics
 //	GET  /                 a page to upload a photo and see the boxes
+//	GET  /static/{name}    the page's script and style sheet
 type Server struct {
 	// Model is the fitted pipeline to serve, typically from
 	// labelfree.LoadFile. It must read only the Image and/or ImageBytes
