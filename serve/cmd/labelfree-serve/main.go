@@ -15,6 +15,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -29,39 +30,46 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "labelfree-serve:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run serves until ctx is cancelled; logs go to logw as JSON lines.
+func run(ctx context.Context, args []string, getenv func(string) string, logw io.Writer) error {
+	fs := flag.NewFlagSet("labelfree-serve", flag.ContinueOnError)
+	fs.SetOutput(logw)
 	var (
-		modelPath  = flag.String("model", "", "saved pipeline file (labelfree.SaveFile); required")
-		addr       = flag.String("addr", serve.DefaultAddr, `listen address; ":8080" for every interface`)
-		classes    = flag.String("classes", "", "comma-separated class names, class 0 first")
-		name       = flag.String("name", "", "model name reported in replies")
-		tokenEnv   = flag.String("token-env", "LABELFREE_TOKEN", "environment variable holding the bearer token; unset or empty means no token")
-		certFile   = flag.String("tls-cert", "", "TLS certificate file (PEM)")
-		keyFile    = flag.String("tls-key", "", "TLS key file (PEM)")
-		maxBatch   = flag.Int("max-batch", 0, "micro-batch cap; 0 means each stage's BatchSize")
-		maxWait    = flag.Duration("max-wait", 0, "how long a micro-batch waits to fill")
-		concurrent = flag.Int("max-concurrent", 0, "requests decoded and run at once; 0 means 2×GOMAXPROCS")
-		timeout    = flag.Duration("timeout", serve.DefaultRequestTimeout, "per-request deadline")
-		drain      = flag.Duration("drain-delay", 0, "time /readyz reports 503 before the listener closes on shutdown")
-		fetchURLs  = flag.Bool("fetch-urls", false, "accept JSON requests with a URL, fetched through the dataset package's SSRF guard (public addresses only)")
-		logLevel   = flag.String("log-level", "info", "debug, info, warn or error")
+		modelPath  = fs.String("model", "", "saved pipeline file (labelfree.SaveFile); required")
+		addr       = fs.String("addr", serve.DefaultAddr, `listen address; ":8080" for every interface`)
+		classes    = fs.String("classes", "", "comma-separated class names, class 0 first")
+		name       = fs.String("name", "", "model name reported in replies")
+		tokenEnv   = fs.String("token-env", "LABELFREE_TOKEN", "environment variable holding the bearer token; unset or empty means no token")
+		certFile   = fs.String("tls-cert", "", "TLS certificate file (PEM)")
+		keyFile    = fs.String("tls-key", "", "TLS key file (PEM)")
+		maxBatch   = fs.Int("max-batch", 0, "micro-batch cap; 0 means each stage's BatchSize")
+		maxWait    = fs.Duration("max-wait", 0, "how long a micro-batch waits to fill")
+		concurrent = fs.Int("max-concurrent", 0, "requests decoded and run at once; 0 means 2×GOMAXPROCS")
+		timeout    = fs.Duration("timeout", serve.DefaultRequestTimeout, "per-request deadline")
+		drain      = fs.Duration("drain-delay", 0, "time /readyz reports 503 before the listener closes on shutdown")
+		fetchURLs  = fs.Bool("fetch-urls", false, "accept JSON requests with a URL, fetched through the dataset package's SSRF guard (public addresses only)")
+		logLevel   = fs.String("log-level", "info", "debug, info, warn or error")
 	)
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if *modelPath == "" {
-		flag.Usage()
+		fs.Usage()
 		return fmt.Errorf("-model is required")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: level}))
 	model, err := labelfree.LoadFile(*modelPath)
 	if err != nil {
 		return err
@@ -75,7 +83,7 @@ func run() error {
 		ModelName:      *name,
 		ModelVersion:   version,
 		Addr:           *addr,
-		Token:          os.Getenv(*tokenEnv),
+		Token:          getenv(*tokenEnv),
 		TLSCertFile:    *certFile,
 		TLSKeyFile:     *keyFile,
 		MaxBatch:       *maxBatch,
@@ -94,8 +102,6 @@ func run() error {
 	if srv.Token == "" && !strings.HasPrefix(*addr, "127.") && !strings.HasPrefix(*addr, "localhost:") && !strings.HasPrefix(*addr, "[::1]:") {
 		logger.Warn("serving beyond loopback without a bearer token", "addr", *addr, "token_env", *tokenEnv)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	start := time.Now()
 	err = srv.ListenAndServe(ctx)
 	logger.Info("labelfree-serve: exit", "uptime", time.Since(start).Round(time.Second).String())
