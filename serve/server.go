@@ -63,8 +63,8 @@ type Server struct {
 	// columns, which each request provides. Required.
 	Model *labelfree.PipelineModel
 	// Classes names the model's classes: Classes[i] names class i in
-	// replies. When empty, a model stage with a ClassNames() []string method
-	// supplies them; otherwise replies carry class indices only.
+	// replies. When empty, the model's own Classes (saved with it) name
+	// them; when both are empty, replies carry class indices only.
 	Classes []string
 	// ModelName and ModelVersion are reported in every reply, so clients
 	// and logs can tell which model answered (FileVersion gives a
@@ -222,7 +222,7 @@ func (s *Server) init() error {
 		s.needs, _ = needsOf(s.Model)
 		s.classes = s.Classes
 		if len(s.classes) == 0 {
-			s.classes = classNamesOf(s.Model)
+			s.classes = s.Model.Classes
 		}
 		s.initModelInfo()
 		s.metrics = newMetrics()
