@@ -181,3 +181,10 @@ func TestDedupeKeepsDistinctScenes(t *testing.T) {
 	out = run(t, &Dedupe{MaxDHashDistance: -1}, &ds)
 	assert.NotEmpty(t, out.Failed(), "without the confirmation they would be dropped")
 }
+
+func BenchmarkDHash(b *testing.B) {
+	img := scene(b, 1)
+	for b.Loop() {
+		DHash(img)
+	}
+}
