@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"image"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -295,4 +296,63 @@ func TestManifestReadableByHyparquet(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "snow leopard cub", got.Rows[0].AlsoFound[0].Query)
+}
+
+// FuzzRead feeds hostile manifests to Read: errors, never panics.
+func FuzzRead(f *testing.F) {
+	dir := f.TempDir()
+	var ds labelfree.Dataset
+	r := labelfree.NewRow("a")
+	labelfree.Set(r, labelfree.Label, 0)
+	labelfree.Set(r, labelfree.TrueBoxes, []labelfree.Box{{X1: 1, Y1: 1}})
+	ds.Rows = append(ds.Rows, r)
+	ds.Classes = []string{"x"}
+	require.NoError(f, Write(context.Background(), dir, &ds, nil))
+	good, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	require.NoError(f, err)
+	f.Add(good)
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), data, 0o644))
+		Read(context.Background(), dir, nil) //nolint:errcheck // only panics matter
+	})
+}
+
+// TestReadCorruptManifests flips bytes of a valid manifest: Read must
+// return an error or a dataset, never panic or exhaust memory (parquet-go
+// panics on some corrupt pages and its LZ4 decoder grows without bound;
+// checkManifest and Read's recover handle both).
+func TestReadCorruptManifests(t *testing.T) {
+	src := t.TempDir()
+	require.NoError(t, Write(context.Background(), src, storeFixture(t), nil))
+	good, err := os.ReadFile(filepath.Join(src, ManifestFile))
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 600
+	if testing.Short() {
+		n = 150
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, ManifestFile)
+	errs := 0
+	for range n {
+		b := bytes.Clone(good)
+		for range 1 + rng.IntN(6) {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		if _, err := Read(context.Background(), dir, nil); err != nil {
+			errs++
+		}
+	}
+	assert.Positive(t, errs)
+	// A manifest using a codec other than Snappy or none is refused.
+	rows := []ManifestRow{{ID: "x", Label: 0}}
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, parquet.Write(f, rows, parquet.Compression(&parquet.Lz4Raw)))
+	require.NoError(t, f.Close())
+	_, err = Read(context.Background(), dir, nil)
+	require.ErrorContains(t, err, "codec")
 }
