@@ -36,7 +36,7 @@ func checkManifest(r io.ReaderAt, size int64, pf *parquet.File) error {
 		return fmt.Errorf("%w: %d rows", errCorrupt, md.NumRows)
 	}
 	var compact thrift.CompactProtocol
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, 1<<20)
 	for i, rg := range md.RowGroups {
 		for j, cc := range rg.Columns {
 			m := cc.MetaData
@@ -59,6 +59,9 @@ func checkManifest(r io.ReaderAt, size int64, pf *parquet.File) error {
 				n, err := r.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
 				if n == 0 && err != nil {
 					return fmt.Errorf("%w: %v", errCorrupt, err)
+				}
+				if _, err := checkThriftStruct(buf[:n]); err != nil {
+					return fmt.Errorf("%w: page header at %d: %v", errCorrupt, off, err)
 				}
 				rd := compact.NewReaderFromBytes(buf[:n])
 				var h format.PageHeader
@@ -86,6 +89,34 @@ func checkManifest(r io.ReaderAt, size int64, pf *parquet.File) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkFooter validates the file's footer (the Thrift-encoded file
+// metadata before the trailing length and magic number) before the Parquet
+// decoder allocates what it declares.
+func checkFooter(r io.ReaderAt, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("%w: %d bytes is too short for Parquet", errCorrupt, size)
+	}
+	var tail [8]byte
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	if string(tail[4:]) != "PAR1" {
+		return fmt.Errorf("%w: no Parquet magic number at the end", errCorrupt)
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n <= 0 || n > size-12 || n > maxChunkBytes {
+		return fmt.Errorf("%w: footer length %d in a %d-byte file", errCorrupt, n, size)
+	}
+	footer := make([]byte, n)
+	if _, err := r.ReadAt(footer, size-8-n); err != nil {
+		return fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	if _, err := checkThriftStruct(footer); err != nil {
+		return fmt.Errorf("%w: footer: %v", errCorrupt, err)
 	}
 	return nil
 }

@@ -301,6 +301,9 @@ func Read(ctx context.Context, dir string, opts *ReadOptions) (ds *labelfree.Dat
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read: %w", err)
 	}
+	if err := checkFooter(f, st.Size()); err != nil {
+		return nil, fmt.Errorf("dataset: read manifest: %w", err)
+	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read manifest: %w", err)

@@ -356,3 +356,45 @@ func TestReadCorruptManifests(t *testing.T) {
 	_, err = Read(context.Background(), dir, nil)
 	require.ErrorContains(t, err, "codec")
 }
+
+func TestCheckThrift(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		ok   bool
+	}{
+		{"empty struct", []byte{0}, true},
+		{"i32 field", []byte{0x15, 0x04, 0}, true},
+		{"bool field", []byte{0x11, 0}, true},
+		{"string", []byte{0x18, 3, 'a', 'b', 'c', 0}, true},
+		{"list of 2 i32", []byte{0x19, 0x25, 2, 4, 0}, true},
+		{"huge list", []byte{0x19, 0xF5, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}, false},
+		{"huge string", []byte{0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}, false},
+		{"huge map", []byte{0x1B, 0xFF, 0xFF, 0xFF, 0x07, 0x55, 0}, false},
+		{"truncated", []byte{0x15}, false},
+		{"no stop", []byte{0x15, 0x04}, false},
+		{"unknown type", []byte{0x1D, 0}, false},
+		{"deep nesting", bytes.Repeat([]byte{0x1C}, 100), false},
+	}
+	for _, tt := range tests {
+		_, err := checkThriftStruct(tt.b)
+		if tt.ok {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorIs(t, err, errThrift, tt.name)
+		}
+	}
+}
+
+func TestReadRefusesHugeFooterList(t *testing.T) {
+	// File metadata whose schema list declares 2^31-1 elements: decoded
+	// naively, that is a 300 GB allocation.
+	footer := []byte{0x15, 0x02, 0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}
+	file := append([]byte("PAR1"), footer...)
+	file = binary.LittleEndian.AppendUint32(file, uint32(len(footer)))
+	file = append(file, "PAR1"...)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), file, 0o644))
+	_, err := Read(context.Background(), dir, nil)
+	require.ErrorIs(t, err, errThrift)
+}
