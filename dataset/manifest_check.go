@@ -61,12 +61,12 @@ func checkManifest(r io.ReaderAt, size int64, pf *parquet.File) error {
 					return fmt.Errorf("%w: %v", errCorrupt, err)
 				}
 				if _, err := checkThriftStruct(buf[:n]); err != nil {
-					return fmt.Errorf("%w: page header at %d: %v", errCorrupt, off, err)
+					return fmt.Errorf("%w: page header at %d: %w", errCorrupt, off, err)
 				}
 				rd := compact.NewReaderFromBytes(buf[:n])
 				var h format.PageHeader
 				if err := thrift.NewDecoder(rd).Decode(&h); err != nil {
-					return fmt.Errorf("%w: page header at %d: %v", errCorrupt, off, err)
+					return fmt.Errorf("%w: page header at %d: %w", errCorrupt, off, err)
 				}
 				switch {
 				case h.CompressedPageSize < 0 || h.UncompressedPageSize < 0,
@@ -116,7 +116,7 @@ func checkFooter(r io.ReaderAt, size int64) error {
 		return fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if _, err := checkThriftStruct(footer); err != nil {
-		return fmt.Errorf("%w: footer: %v", errCorrupt, err)
+		return fmt.Errorf("%w: footer: %w", errCorrupt, err)
 	}
 	return nil
 }
