@@ -143,6 +143,12 @@ func SaveFile(path string, m *PipelineModel) error {
 		return fmt.Errorf("labelfree: save: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; a saved model is meant to be
+	// shared with the programs that serve it.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("labelfree: save: %w", err)
+	}
 	if err := Save(tmp, m); err != nil {
 		tmp.Close()
 		return err

@@ -446,10 +446,10 @@ func FuzzReadObservations(f *testing.F) {
 		}
 		base[n] = &fstest.MapFile{Data: b}
 	}
-	f.Add(base["observations.csv"].Data, base["media.csv"].Data)
-	f.Add([]byte("observationID,deploymentID,eventStart,eventEnd,observationLevel,observationType\n"), base["media.csv"].Data)
-	f.Fuzz(func(t *testing.T, obs, media []byte) {
-		fs := fstest.MapFS{"datapackage.json": base["datapackage.json"], "deployments.csv": base["deployments.csv"],
+	f.Add(base["observations.csv"].Data, base["media.csv"].Data, base["datapackage.json"].Data)
+	f.Add([]byte("observationID,deploymentID,eventStart,eventEnd,observationLevel,observationType\n"), base["media.csv"].Data, base["datapackage.json"].Data)
+	f.Fuzz(func(t *testing.T, obs, media, pkg []byte) {
+		fs := fstest.MapFS{"datapackage.json": {Data: pkg}, "deployments.csv": base["deployments.csv"],
 			"observations.csv": {Data: obs}, "media.csv": {Data: media}}
 		p, err := ReadFS(context.Background(), fs, nil)
 		if err != nil {

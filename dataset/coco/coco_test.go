@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/annot"
@@ -172,6 +173,22 @@ func TestReadRejects(t *testing.T) {
 			assert.True(t, errors.As(err, &fe), "%T", err)
 		})
 	}
+}
+
+func TestDateTimeZone(t *testing.T) {
+	npt := time.FixedZone("NPT", 5*3600+45*60)
+	s := annottest.Sample()
+	for i := range s.Images {
+		s.Images[i].Time = s.Images[i].Time.In(npt)
+	}
+	data, _ := write(t, s, &Options{CameraTraps: true})
+	assert.Contains(t, string(data), `"datetime":"2024-02-11 10:48:07"`, "the wall clock in the time's own zone")
+	got, err := Read(context.Background(), bytes.NewReader(data), &ReadOptions{Location: npt})
+	require.NoError(t, err)
+	annottest.Equal(t, annottest.Expect(s, cctHolds), got, 0)
+	utc, err := Read(context.Background(), bytes.NewReader(data), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "2024-02-11T10:48:07Z", utc.Images[0].Time.Format(time.RFC3339))
 }
 
 func TestReadSizeFunc(t *testing.T) {

@@ -295,3 +295,19 @@ func FuzzRead(f *testing.F) {
 }
 
 var confRe = regexp.MustCompile(`"conf":\s*([^,}\]]+)`)
+
+func TestReadMixedClassifications(t *testing.T) {
+	// SpeciesNet-style: animals carry a species classification, people do
+	// not; the most confident classification wins.
+	in := `{"info":{"format_version":"1.6"},"detection_categories":{"1":"animal","2":"person"},
+	"classification_categories":{"0":"fox","3":"wolf"},
+	"images":[{"file":"a.jpg","detections":[
+		{"category":"2","conf":0.8,"bbox":[0,0,0.5,0.5]},
+		{"category":"1","conf":0.9,"bbox":[0.5,0.5,0.5,0.5],"classifications":[["3",0.7],["0",0.2]]}]}]}`
+	s, err := Read(context.Background(), strings.NewReader(in), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fox", "wolf", "person"}, s.Classes)
+	assert.Equal(t, 2, s.Images[0].Boxes[0].Class)
+	assert.Equal(t, 1, s.Images[0].Boxes[1].Class)
+	assert.Equal(t, 0.9, s.Images[0].Boxes[1].Score)
+}

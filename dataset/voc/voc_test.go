@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var holds = annottest.Holds{Size: true}
+var holds = annottest.Holds{Size: true, Split: true}
 
 func TestRoundTrip(t *testing.T) {
 	s := annottest.Sample()
@@ -38,7 +38,10 @@ func TestRoundTrip(t *testing.T) {
 	assert.Contains(t, string(x), "<truncated>0</truncated>")
 	ids, err := os.ReadFile(filepath.Join(out, "ImageSets/Main/train.txt"))
 	require.NoError(t, err)
-	assert.Equal(t, "cam01/IMG_0001\ncam01/IMG_0002\ncam01/IMG_0003\ncam02/DSC 0004\n", string(ids))
+	assert.Equal(t, "cam01/IMG_0001\ncam01/IMG_0002\ncam01/IMG_0003\n", string(ids))
+	ids, err = os.ReadFile(filepath.Join(out, "ImageSets/Main/test.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "cam02/DSC 0004\n", string(ids), "the image's Split picks the list")
 	_, err = os.Stat(filepath.Join(out, "JPEGImages/cam02/DSC 0004.jpg"))
 	assert.NoError(t, err)
 }

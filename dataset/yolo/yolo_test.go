@@ -3,6 +3,7 @@ package yolo
 import (
 	"context"
 	"errors"
+	stdimage "image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var holds = annottest.Holds{Size: true}
+var holds = annottest.Holds{Size: true, Split: true}
 
 func TestRoundTripWithImages(t *testing.T) {
 	s := annottest.Sample()
@@ -194,6 +195,31 @@ func FuzzParseLabels(f *testing.F) {
 			}
 			s := &annot.Set{Classes: []string{"a", "b", "c"}, Images: []annot.Image{im}}
 			require.NoError(t, annot.Validate(s), "a parsed label file must give valid boxes")
+		}
+	})
+}
+
+func FuzzReadFS(f *testing.F) {
+	f.Add([]byte("train: train.txt\nval: val.txt\nnames: [a, b]\n"), []byte("./images/train/x.jpg\n"), []byte("0 0.5 0.5 0.1 0.1\n"))
+	f.Add([]byte("train: [images/train, t.txt]\nnc: 1\nnames: {0: a}\n"), []byte("images/train/x.jpg"), []byte("0 0.5 0.5 1 1 0.5"))
+	f.Fuzz(func(t *testing.T, yml, list, label []byte) {
+		fsys := fstest.MapFS{
+			"data.yaml":          {Data: yml},
+			"train.txt":          {Data: list},
+			"t.txt":              {Data: list},
+			"labels/train/x.txt": {Data: label},
+			"images/train/y.jpg": {Data: []byte("not a jpeg")},
+		}
+		s, err := ReadFS(context.Background(), fsys, &ReadOptions{Size: annot.MapSize(map[string]stdimage.Point{"x.jpg": {X: 20, Y: 10}, "images/train/x.jpg": {X: 20, Y: 10}})})
+		if err != nil {
+			return
+		}
+		for _, im := range s.Images {
+			for _, b := range im.Boxes {
+				require.GreaterOrEqual(t, b.Class, 0)
+				require.Less(t, b.Class, len(s.Classes))
+				require.True(t, b.X1 > b.X0 && b.Y1 > b.Y0)
+			}
 		}
 	})
 }
