@@ -66,7 +66,6 @@ func (*brightDetector) Transform(ctx context.Context, r *labelfree.Row) error {
 	return nil
 }
 
-
 // byteCounter reads only ImageBytes: a classifier that never needs pixels.
 type byteCounter struct{}
 
