@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"image"
 	"math/rand/v2"
 	"os"
@@ -191,13 +192,7 @@ func TestReadRejectsHostileManifest(t *testing.T) {
 // when present), as data scientists will. It is skipped where Python lacks
 // pyarrow (Debian bookworm does not package it).
 func TestManifestReadableByPyArrow(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
-	if err := exec.Command(py, "-c", "import pyarrow.parquet").Run(); err != nil {
-		t.Skip("python3 has no pyarrow")
-	}
+	py := testpy.Find(t, "pyarrow.parquet")
 	dir := t.TempDir()
 	ds := storeFixture(t)
 	require.NoError(t, Write(context.Background(), dir, ds, nil))
