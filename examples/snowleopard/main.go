@@ -29,19 +29,20 @@ import (
 )
 
 type config struct {
-	provider    string
-	query       string
-	pages       int
-	pageSize    int
-	negWords    int
-	negK        int
-	backbone    string
-	limeImages  int
-	limeSamples int
-	out         string
-	seed        uint64
-	workers     int
-	fresh       bool
+	provider       string
+	query          string
+	pages          int
+	pageSize       int
+	negWords       int
+	negK           int
+	backbone       string
+	backboneOutput string
+	limeImages     int
+	limeSamples    int
+	out            string
+	seed           uint64
+	workers        int
+	fresh          bool
 }
 
 func main() {
@@ -52,7 +53,8 @@ func main() {
 	flag.IntVar(&c.pageSize, "page-size", 20, "results per page")
 	flag.IntVar(&c.negWords, "negative-words", 60, "random-word queries for the negative class")
 	flag.IntVar(&c.negK, "negative-k", 10, "images kept per negative query")
-	flag.StringVar(&c.backbone, "backbone", "", "ONNX backbone file (default: the embedded MobileNetV2)")
+	flag.StringVar(&c.backbone, "backbone", "", "ONNX backbone file whose first output is the embedding (default: the embedded MobileNetV2)")
+	flag.StringVar(&c.backboneOutput, "backbone-output", "", "with -backbone: the model value to use as the embedding instead of its first output")
 	flag.IntVar(&c.limeImages, "lime-images", 24, "positive test images to explain with LIME")
 	flag.IntVar(&c.limeSamples, "lime-samples", 300, "LIME perturbation samples per image")
 	flag.StringVar(&c.out, "out", "out/snowleopard", "output folder (report, figures, pipeline, checkpoint)")

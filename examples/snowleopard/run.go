@@ -83,7 +83,7 @@ func run(ctx context.Context, c config) (*report, error) {
 	// 3. Features and classifier: fit on train, score test.
 	var bb features.Backbone
 	if c.backbone != "" {
-		if bb, err = loadBackbone(c.backbone); err != nil {
+		if bb, err = loadBackbone(c.backbone, c.backboneOutput); err != nil {
 			return nil, err
 		}
 	}
@@ -249,15 +249,16 @@ func newSource(c config) (*source, error) {
 	return nil, fmt.Errorf("unknown provider %q", c.provider)
 }
 
-// loadBackbone reads a user's ONNX backbone, cutting its classifier layer
-// and pooling a spatial output: the usual shape of a torchvision export.
-func loadBackbone(path string) (features.Backbone, error) {
+// loadBackbone reads a user's ONNX backbone whose first output is the
+// embedding (a torchvision export with the classifier replaced by Identity,
+// as the README shows), or whose named value is.
+func loadBackbone(path, output string) (features.Backbone, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	bb, err := features.LoadONNX(f, features.ONNXConfig{CutLayers: 1, Pool: true})
+	bb, err := features.LoadONNX(f, features.ONNXConfig{Output: output})
 	if err != nil {
 		return nil, fmt.Errorf("backbone %s: %w", path, err)
 	}

@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logw io
 	var (
 		modelPath  = fs.String("model", "", "saved pipeline file (labelfree.SaveFile); required")
 		addr       = fs.String("addr", serve.DefaultAddr, `listen address; ":8080" for every interface`)
-		classes    = fs.String("classes", "", "comma-separated class names, class 0 first")
+		classes    = fs.String("classes", "", "comma-separated class names, class 0 first; default: the names saved with the model")
 		name       = fs.String("name", "", "model name reported in replies")
 		tokenEnv   = fs.String("token-env", "LABELFREE_TOKEN", "environment variable holding the bearer token; unset or empty means no token")
 		certFile   = fs.String("tls-cert", "", "TLS certificate file (PEM)")
