@@ -261,7 +261,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	if !s.NoConnectivity {
 		minSize = int(s.minSizeFactor() * float64(n) / float64(len(ws.centers)))
 	}
-	seg := ws.cc.finish(ws.lab, w, h, !s.NoConnectivity, minSize, &colours{ws.l, ws.a, ws.b, ws.centers})
+	seg := ws.cc.finish(ws.lab, w, h, !s.NoConnectivity, minSize, &colours{ws.l, ws.a, ws.b, ws.centers}, workers)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
