@@ -1,7 +1,7 @@
 package superpixel
 
 // kparams is one cluster centre as the assignment kernels see it. The
-// layout (eight 4-byte fields) is read by assign_amd64.s.
+// layout (ten 4-byte fields) is read by assign_amd64.s.
 type kparams struct {
 	cl, ca, cb float32 // centre colour
 	cx         float32 // centre x
@@ -9,6 +9,8 @@ type kparams struct {
 	wdy2       float32 // w·(y−cy)² for the current row
 	k          int32   // cluster index
 	x0         float32 // x of the first pixel of the row segment
+	cy         float32 // centre y (window kernels)
+	y0         float32 // y of the window's first row (window kernels)
 }
 
 // assignRowGo is the portable assignment kernel: for each pixel i of a row
@@ -83,4 +85,24 @@ func accumulateRow(lab []int32, l, a, b []int16, sums []int64, y int) {
 		return
 	}
 	accumulateRowGo(lab, l, a, b, sums, y)
+}
+
+// assignWindow runs the assignment step for one centre over a window of
+// rows pixels by n columns starting at offset o of the planes (row stride
+// w); p.x0, p.cy and p.y0 place it in the image. Each row's spatial term
+// w·(y−cy)² is computed exactly as assignRowGo's callers do.
+func assignWindow(l, a, b []int16, d []float32, lab []int32, o, w, n, rows int, p *kparams) {
+	if useAVX512 && n > 0 && rows > 0 {
+		end := o + (rows-1)*w + n
+		_, _, _, _, _ = l[end-1], a[end-1], b[end-1], d[end-1], lab[end-1]
+		assignWindowAVX512(&l[o], &a[o], &b[o], &d[o], &lab[o], w, n, rows, p)
+		return
+	}
+	q := *p
+	for r := range rows {
+		dy := (p.y0 + float32(r)) - p.cy
+		q.wdy2 = float32(dy*dy) * p.w
+		s := o + r*w
+		assignRow(l[s:s+n], a[s:s+n], b[s:s+n], d[s:s+n], lab[s:s+n], &q)
+	}
 }

@@ -9,6 +9,12 @@ var (
 	useAVX512 = useSIMD && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 )
 
+// assignWindowAVX512 is assignWindow's loop over rows with
+// assignRowAVX512's body: a rows×n window at stride w.
+//
+//go:noescape
+func assignWindowAVX512(l, a, b *int16, d *float32, lab *int32, w, n, rows int, p *kparams)
+
 // assignRowAVX512 is assignRowGo on sixteen pixels at a time, any n.
 //
 //go:noescape

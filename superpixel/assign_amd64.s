@@ -418,3 +418,114 @@ partial512:
 done512a:
 	VZEROUPPER
 	RET
+
+DATA onef<>+0(SB)/4, $0x3f800000
+GLOBL onef<>(SB), RODATA|NOPTR, $4
+
+// func assignWindowAVX512(l, a, b *int16, d *float32, lab *int32, w, n, rows int, p *kparams)
+//
+// For each of rows rows (stride w elements), computes wdy2 = (dy·dy)·w
+// with dy = (y0 + r) − cy in float32, as assignWindow's Go loop does, and
+// runs assignRowAVX512's body over n pixels.
+TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-72
+	MOVQ l+0(FP), SI
+	MOVQ a+8(FP), DI
+	MOVQ b+16(FP), R8
+	MOVQ d+24(FP), R9
+	MOVQ lab+32(FP), R10
+	MOVQ w+40(FP), R11
+	MOVQ n+48(FP), CX
+	MOVQ rows+56(FP), R12
+	MOVQ p+64(FP), AX
+
+	VBROADCASTSS 0(AX), Z8    // cl
+	VBROADCASTSS 4(AX), Z9    // ca
+	VBROADCASTSS 8(AX), Z10   // cb
+	VBROADCASTSS 12(AX), Z11  // cx
+	VBROADCASTSS 16(AX), Z12  // w
+	VPBROADCASTD 24(AX), Z14  // k
+	VBROADCASTSS 28(AX), Z6   // x0
+	VADDPS iota16<>(SB), Z6, Z6 // x of lanes 0..15 at the row start
+	VBROADCASTSS sixteen<>(SB), Z7
+	VMOVSS 32(AX), X20        // cy
+	VMOVSS 36(AX), X21        // y (current row)
+	VMOVSS 16(AX), X22        // w
+	VMOVSS onef<>(SB), X23
+
+	// Partial mask for the last block of every row.
+	MOVQ CX, DX
+	ANDQ $15, DX
+	MOVQ $1, AX
+	SHLXQ DX, AX, AX
+	DECQ AX
+	KMOVQ AX, K3
+	MOVQ $-1, AX
+	KMOVQ AX, K4
+
+	// Bytes per row: 2w for int16, 4w for 32-bit planes.
+	LEAQ (R11)(R11*1), R13
+	SHLQ $2, R11
+
+wrow:
+	TESTQ R12, R12
+	JLE   wdone
+	VSUBSS X20, X21, X24      // dy = y - cy
+	VMULSS X24, X24, X24      // dy*dy
+	VMULSS X22, X24, X24      // (dy*dy)*w
+	VBROADCASTSS X24, Z13     // wdy2
+	VMOVAPS Z6, Z15           // x
+	XORQ BX, BX
+
+wloop:
+	MOVQ CX, DX
+	SUBQ BX, DX
+	JLE  wnext
+	KMOVQ K4, K2
+	CMPQ DX, $16
+	JGE  wbody
+	KMOVQ K3, K2
+
+wbody:
+	VPMOVSXWD.Z (SI)(BX*2), K2, Z0
+	VCVTDQ2PS Z0, Z0
+	VSUBPS  Z8, Z0, Z0
+	VMULPS  Z0, Z0, Z0
+	VPMOVSXWD.Z (DI)(BX*2), K2, Z1
+	VCVTDQ2PS Z1, Z1
+	VSUBPS  Z9, Z1, Z1
+	VMULPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VPMOVSXWD.Z (R8)(BX*2), K2, Z1
+	VCVTDQ2PS Z1, Z1
+	VSUBPS  Z10, Z1, Z1
+	VMULPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+
+	VSUBPS  Z11, Z15, Z2
+	VMULPS  Z2, Z2, Z2
+	VMULPS  Z12, Z2, Z2
+	VADDPS  Z13, Z2, Z2
+	VADDPS  Z2, Z0, Z0
+
+	VMOVUPS.Z (R9)(BX*4), K2, Z3
+	VCMPPS  $1, Z3, Z0, K2, K1
+	VMOVUPS Z0, K1, (R9)(BX*4)
+	VMOVDQU32 Z14, K1, (R10)(BX*4)
+
+	VADDPS Z7, Z15, Z15
+	ADDQ   $16, BX
+	JMP    wloop
+
+wnext:
+	VADDSS X23, X21, X21      // next row's y
+	ADDQ R13, SI
+	ADDQ R13, DI
+	ADDQ R13, R8
+	ADDQ R11, R9
+	ADDQ R11, R10
+	DECQ R12
+	JMP  wrow
+
+wdone:
+	VZEROUPPER
+	RET

@@ -2,7 +2,12 @@
 
 package superpixel
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
 
 // TestAssignKernelsAVX2 runs the kernel test again with AVX-512 off, so the
 // AVX2 kernel is checked on machines that have both.
@@ -15,4 +20,45 @@ func TestAssignKernelsAVX2(t *testing.T) {
 	TestAssignKernelsAgree(t)
 	TestAccumulateKernelsAgree(t)
 	TestQuadrants(t)
+}
+
+// TestAssignWindowAgrees compares the AVX-512 window kernel with the row
+// loop it replaces, and that with the portable kernel.
+func TestAssignWindowAgrees(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	w, h := 97, 61
+	l, a, b := make([]int16, w*h), make([]int16, w*h), make([]int16, w*h)
+	for i := range l {
+		l[i], a[i], b[i] = int16(rng.IntN(6401)), int16(rng.IntN(16001)-8000), int16(rng.IntN(16001)-8000)
+	}
+	for trial := range 200 {
+		x0, y0 := rng.IntN(w), rng.IntN(h)
+		n, rows := 1+rng.IntN(w-x0), 1+rng.IntN(h-y0)
+		p := kparams{cl: float32(rng.Float64() * 6400), ca: float32(rng.Float64()*100 - 50), cb: 7.25,
+			cx: float32(rng.Float64() * float64(w)), w: float32(rng.Float64() * 3), k: int32(trial),
+			x0: float32(x0), cy: float32(rng.Float64() * float64(h)), y0: float32(y0)}
+		var ds [3][]float32
+		var ls [3][]int32
+		for v := range 3 {
+			ds[v] = make([]float32, w*h)
+			ls[v] = make([]int32, w*h)
+			for i := range ds[v] {
+				ds[v][i] = float32(i%1000) * 3e4
+				ls[v][i] = -1
+			}
+		}
+		assignWindow(l, a, b, ds[0], ls[0], y0*w+x0, w, n, rows, &p)
+		useAVX512 = false
+		assignWindow(l, a, b, ds[1], ls[1], y0*w+x0, w, n, rows, &p)
+		useSIMD = false
+		assignWindow(l, a, b, ds[2], ls[2], y0*w+x0, w, n, rows, &p)
+		useAVX512, useSIMD = true, true
+		require.Equal(t, ds[2], ds[0], "trial %d", trial)
+		require.Equal(t, ls[2], ls[0], "trial %d", trial)
+		require.Equal(t, ds[2], ds[1], "trial %d", trial)
+		require.Equal(t, ls[2], ls[1], "trial %d", trial)
+	}
 }

@@ -96,24 +96,38 @@ func (t *labLUT) linear(r, g, b float32) (L, A, B int16) {
 	return fixLab((116*fy - 16) * labScale), fixLab(500 * labScale * (fx - fy)), fixLab(200 * labScale * (fy - fz))
 }
 
+// labCache remembers recent colour conversions: photos have far fewer
+// distinct colours than pixels (a 1.2 MP photo has about 110,000), so most
+// pixels are a table probe instead of a conversion. It is direct-mapped,
+// keyed by the 24-bit colour; one per goroutine.
+type labCache struct {
+	key [labCacheSize]uint32 // colour | 1<<24 when filled
+	val [labCacheSize]uint64 // L, a, b as three int16
+}
+
+const labCacheBits = 15
+const labCacheSize = 1 << labCacheBits
+
 // rgbaRowToLab converts one row of packed RGBA bytes (alpha ignored).
-func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16) {
+func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16, c *labCache) {
 	n := len(l)
 	a = a[:n]
 	b = b[:n]
 	px = px[:4*n]
 	lin := &t.lin
-	// Photos repeat colours along a row often enough that remembering the
-	// previous pixel pays for its compare.
-	var pr, pg, pb int = -1, -1, -1
-	var pl, pa, pbv int16
 	for i := range n {
-		r, g, bb := int(px[4*i]), int(px[4*i+1]), int(px[4*i+2])
-		if r != pr || g != pg || bb != pb {
-			pl, pa, pbv = t.linear(lin[r], lin[g], lin[bb])
-			pr, pg, pb = r, g, bb
+		r, g, bb := uint32(px[4*i]), uint32(px[4*i+1]), uint32(px[4*i+2])
+		key := r<<16 | g<<8 | bb | 1<<24
+		h := (key * 0x9e3779b1) >> (32 - labCacheBits)
+		if c.key[h] == key {
+			v := c.val[h]
+			l[i], a[i], b[i] = int16(v), int16(v>>16), int16(v>>32)
+			continue
 		}
-		l[i], a[i], b[i] = pl, pa, pbv
+		L, A, B := t.linear(lin[r], lin[g], lin[bb])
+		c.key[h] = key
+		c.val[h] = uint64(uint16(L)) | uint64(uint16(A))<<16 | uint64(uint16(B))<<32
+		l[i], a[i], b[i] = L, A, B
 	}
 }
 

@@ -161,10 +161,11 @@ type workspace struct {
 	l, a, b []int16 // fixed-point Lab planes (see labScale)
 	dist    []float32
 	lab     []int32
-	centers []center  // colour in fixed-point units
-	sums    [][]int64 // per band, 6 per centre: ΣL, Σa, Σb, n, 2Σx, Σy
-	f, tmp  []float32 // blur scratch
-	inf     []float32 // a row of +Inf
+	centers []center    // colour in fixed-point units
+	sums    [][]int64   // per band, 6 per centre: ΣL, Σa, Σb, n, 2Σx, Σy
+	f, tmp  []float32   // blur scratch
+	inf     []float32   // a row of +Inf
+	caches  []*labCache // one per band
 	cc      ccState
 }
 
@@ -229,11 +230,14 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 
 	// Colour conversion, row bands in parallel.
 	lut := labTables()
-	bands(workers, h, func(_, y0, y1 int) {
+	for len(ws.caches) < workers {
+		ws.caches = append(ws.caches, new(labCache))
+	}
+	bands(workers, h, func(band, y0, y1 int) {
 		rr := newRowReader(img)
 		for y := y0; y < y1; y++ {
 			o := y * w
-			lut.rgbaRowToLab(rr.row(y), ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w])
+			lut.rgbaRowToLab(rr.row(y), ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w], ws.caches[band])
 		}
 	})
 	if s.Sigma > 0 {
@@ -414,12 +418,8 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32) {
 		cx := int(c.x)
 		xa, xb := max(0, cx-g.rx), min(w-1, cx+g.rx)
 		p.cl, p.ca, p.cb, p.cx, p.k, p.x0 = c.l, c.a, c.b, c.x, int32(k), float32(xa)
-		for y := ya; y <= yb; y++ {
-			dy := float32(y) - c.y
-			p.wdy2 = float32(dy*dy) * weight
-			o := y * w
-			assignRow(ws.l[o+xa:o+xb+1], ws.a[o+xa:o+xb+1], ws.b[o+xa:o+xb+1], ws.dist[o+xa:o+xb+1], ws.lab[o+xa:o+xb+1], &p)
-		}
+		p.cy, p.y0 = c.y, float32(ya)
+		assignWindow(ws.l, ws.a, ws.b, ws.dist, ws.lab, ya*w+xa, w, xb-xa+1, yb-ya+1, &p)
 	}
 }
 
