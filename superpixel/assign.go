@@ -90,12 +90,16 @@ func accumulateRow(lab []int32, l, a, b []int16, sums []int64, y int) {
 // assignWindow runs the assignment step for one centre over a window of
 // rows pixels by n columns starting at offset o of the planes (row stride
 // w); p.x0, p.cy and p.y0 place it in the image. Each row's spatial term
-// w·(y−cy)² is computed exactly as assignRowGo's callers do.
-func assignWindow(l, a, b []int16, d []float32, lab []int32, o, w, n, rows int, p *kparams) {
+// w·(y−cy)² is computed exactly as assignRowGo's callers do. The AVX-512
+// kernel reads ws's float32 planes, the others its int16 planes: they hold
+// the same values. sx is scratch for the AVX-512 kernel, at least n+16
+// long.
+func assignWindow(ws *workspace, o, w, n, rows int, p *kparams, sx []float32) {
 	if useAVX512 && n > 0 && rows > 0 {
 		end := o + (rows-1)*w + n
-		_, _, _, _, _ = l[end-1], a[end-1], b[end-1], d[end-1], lab[end-1]
-		assignWindowAVX512(&l[o], &a[o], &b[o], &d[o], &lab[o], w, n, rows, p)
+		_, _, _, _, _ = ws.lf[end-1], ws.af[end-1], ws.bf[end-1], ws.dist[end-1], ws.lab[end-1]
+		sx = grow(sx, n+16)
+		assignWindowAVX512(&ws.lf[o], &ws.af[o], &ws.bf[o], &ws.dist[o], &ws.lab[o], w, n, rows, p, &sx[0])
 		return
 	}
 	q := *p
@@ -103,6 +107,6 @@ func assignWindow(l, a, b []int16, d []float32, lab []int32, o, w, n, rows int, 
 		dy := (p.y0 + float32(r)) - p.cy
 		q.wdy2 = float32(dy*dy) * p.w
 		s := o + r*w
-		assignRow(l[s:s+n], a[s:s+n], b[s:s+n], d[s:s+n], lab[s:s+n], &q)
+		assignRow(ws.l[s:s+n], ws.a[s:s+n], ws.b[s:s+n], ws.dist[s:s+n], ws.lab[s:s+n], &q)
 	}
 }

@@ -13,7 +13,7 @@ var (
 // assignRowAVX512's body: a rows×n window at stride w.
 //
 //go:noescape
-func assignWindowAVX512(l, a, b *int16, d *float32, lab *int32, w, n, rows int, p *kparams)
+func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int, p *kparams, sx *float32)
 
 // assignRowAVX512 is assignRowGo on sixteen pixels at a time, any n.
 //

@@ -406,12 +406,12 @@ done512a:
 DATA onef<>+0(SB)/4, $0x3f800000
 GLOBL onef<>(SB), RODATA|NOPTR, $4
 
-// func assignWindowAVX512(l, a, b *int16, d *float32, lab *int32, w, n, rows int, p *kparams)
+// func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int, p *kparams, sx *float32)
 //
 // For each of rows rows (stride w elements), computes wdy2 = (dy·dy)·w
 // with dy = (y0 + r) − cy in float32, as assignWindow's Go loop does, and
-// runs assignRowAVX512's body over n pixels.
-TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-72
+// runs assignRowAVX512's body over n pixels, reading float32 planes.
+TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-80
 	MOVQ l+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ b+16(FP), R8
@@ -421,6 +421,7 @@ TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-72
 	MOVQ n+48(FP), CX
 	MOVQ rows+56(FP), R12
 	MOVQ p+64(FP), AX
+	MOVQ sx+72(FP), R13
 
 	VBROADCASTSS 0(AX), Z8    // cl
 	VBROADCASTSS 4(AX), Z9    // ca
@@ -446,9 +447,22 @@ TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-72
 	MOVQ $-1, AX
 	KMOVQ AX, K4
 
-	// Bytes per row: 2w for int16, 4w for 32-bit planes.
-	LEAQ (R11)(R11*1), R13
-	SHLQ $2, R11
+	SHLQ $2, R11              // bytes per row
+
+	// sx[i] = (dx·dx)·w for the window's columns, once for all rows
+	// (sx has room for n rounded up to 16).
+	VMOVAPS Z6, Z15
+	XORQ BX, BX
+wsx:
+	CMPQ BX, CX
+	JGE  wrow
+	VSUBPS  Z11, Z15, Z2
+	VMULPS  Z2, Z2, Z2
+	VMULPS  Z12, Z2, Z2
+	VMOVUPS Z2, (R13)(BX*4)
+	VADDPS  Z7, Z15, Z15
+	ADDQ $16, BX
+	JMP  wsx
 
 wrow:
 	TESTQ R12, R12
@@ -457,7 +471,6 @@ wrow:
 	VMULSS X24, X24, X24      // dy*dy
 	VMULSS X22, X24, X24      // (dy*dy)*w
 	VBROADCASTSS X24, Z13     // wdy2
-	VMOVAPS Z6, Z15           // x
 	XORQ BX, BX
 
 wloop:
@@ -470,24 +483,19 @@ wloop:
 	KMOVQ K3, K2
 
 wbody:
-	VPMOVSXWD.Z (SI)(BX*2), K2, Z0
-	VCVTDQ2PS Z0, Z0
+	VMOVUPS.Z (SI)(BX*4), K2, Z0
 	VSUBPS  Z8, Z0, Z0
 	VMULPS  Z0, Z0, Z0
-	VPMOVSXWD.Z (DI)(BX*2), K2, Z1
-	VCVTDQ2PS Z1, Z1
+	VMOVUPS.Z (DI)(BX*4), K2, Z1
 	VSUBPS  Z9, Z1, Z1
 	VMULPS  Z1, Z1, Z1
 	VADDPS  Z1, Z0, Z0
-	VPMOVSXWD.Z (R8)(BX*2), K2, Z1
-	VCVTDQ2PS Z1, Z1
+	VMOVUPS.Z (R8)(BX*4), K2, Z1
 	VSUBPS  Z10, Z1, Z1
 	VMULPS  Z1, Z1, Z1
 	VADDPS  Z1, Z0, Z0
 
-	VSUBPS  Z11, Z15, Z2
-	VMULPS  Z2, Z2, Z2
-	VMULPS  Z12, Z2, Z2
+	VMOVUPS (R13)(BX*4), Z2   // (dx·dx)·w
 	VADDPS  Z13, Z2, Z2
 	VADDPS  Z2, Z0, Z0
 
@@ -496,15 +504,14 @@ wbody:
 	VMOVUPS Z0, K1, (R9)(BX*4)
 	VMOVDQU32 Z14, K1, (R10)(BX*4)
 
-	VADDPS Z7, Z15, Z15
 	ADDQ   $16, BX
 	JMP    wloop
 
 wnext:
 	VADDSS X23, X21, X21      // next row's y
-	ADDQ R13, SI
-	ADDQ R13, DI
-	ADDQ R13, R8
+	ADDQ R11, SI
+	ADDQ R11, DI
+	ADDQ R11, R8
 	ADDQ R11, R9
 	ADDQ R11, R10
 	DECQ R12

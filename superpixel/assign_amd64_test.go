@@ -31,8 +31,10 @@ func TestAssignWindowAgrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	w, h := 97, 61
 	l, a, b := make([]int16, w*h), make([]int16, w*h), make([]int16, w*h)
+	lf, af, bf := make([]float32, w*h), make([]float32, w*h), make([]float32, w*h)
 	for i := range l {
 		l[i], a[i], b[i] = int16(rng.IntN(6401)), int16(rng.IntN(16001)-8000), int16(rng.IntN(16001)-8000)
+		lf[i], af[i], bf[i] = float32(l[i]), float32(a[i]), float32(b[i])
 	}
 	for trial := range 200 {
 		x0, y0 := rng.IntN(w), rng.IntN(h)
@@ -50,11 +52,17 @@ func TestAssignWindowAgrees(t *testing.T) {
 				ls[v][i] = -1
 			}
 		}
-		assignWindow(l, a, b, ds[0], ls[0], y0*w+x0, w, n, rows, &p)
-		useAVX512 = false
-		assignWindow(l, a, b, ds[1], ls[1], y0*w+x0, w, n, rows, &p)
-		useSIMD = false
-		assignWindow(l, a, b, ds[2], ls[2], y0*w+x0, w, n, rows, &p)
+		ws := &workspace{l: l, a: a, b: b, lf: lf, af: af, bf: bf}
+		for v := range 3 {
+			ws.dist, ws.lab = ds[v], ls[v]
+			switch v {
+			case 1:
+				useAVX512 = false
+			case 2:
+				useSIMD = false
+			}
+			assignWindow(ws, y0*w+x0, w, n, rows, &p, nil)
+		}
 		useAVX512, useSIMD = true, true
 		require.Equal(t, ds[2], ds[0], "trial %d", trial)
 		require.Equal(t, ls[2], ls[0], "trial %d", trial)

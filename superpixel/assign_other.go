@@ -13,6 +13,6 @@ func assignRowSIMD(l, a, b []int16, d []float32, lab []int32, p *kparams) {
 
 func accumulateRowSIMD(lab []int32, l, a, b []int16, sums []int64, y int) bool { return false }
 
-func assignWindowAVX512(l, a, b *int16, d *float32, lab *int32, w, n, rows int, p *kparams) {
+func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int, p *kparams, sx *float32) {
 	panic("unreachable")
 }

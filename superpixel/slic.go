@@ -158,15 +158,17 @@ type center struct {
 // long-running program segments image after image without allocating
 // them again.
 type workspace struct {
-	l, a, b []int16 // fixed-point Lab planes (see labScale)
-	dist    []float32
-	lab     []int32
-	centers []center    // colour in fixed-point units
-	sums    [][]int64   // per band, 6 per centre: ΣL, Σa, Σb, n, 2Σx, Σy
-	f, tmp  []float32   // blur scratch
-	inf     []float32   // a row of +Inf
-	caches  []*labCache // one per band
-	cc      ccState
+	l, a, b    []int16   // fixed-point Lab planes (see labScale)
+	lf, af, bf []float32 // the same as float32, for the AVX-512 kernel
+	dist       []float32
+	lab        []int32
+	centers    []center    // colour in fixed-point units
+	sums       [][]int64   // per band, 6 per centre: ΣL, Σa, Σb, n, 2Σx, Σy
+	f, tmp     []float32   // blur scratch
+	inf        []float32   // a row of +Inf
+	caches     []*labCache // one per band
+	sx         [][]float32 // per band: a window row's spatial terms
+	cc         ccState
 }
 
 var workspaces sync.Pool
@@ -246,6 +248,16 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 		for _, p := range [][]int16{ws.l, ws.a, ws.b} {
 			smoothLab(p, ws.f, ws.tmp, w, h, s.Sigma, workers)
 		}
+	}
+	if useAVX512 {
+		// The AVX-512 assignment kernel reads float32 copies of the
+		// planes: it saves two conversions per channel and pixel visit.
+		ws.lf, ws.af, ws.bf = grow(ws.lf, n), grow(ws.af, n), grow(ws.bf, n)
+		bands(workers, h, func(_, y0, y1 int) {
+			for i := y0 * w; i < y1*w; i++ {
+				ws.lf[i], ws.af[i], ws.bf[i] = float32(ws.l[i]), float32(ws.a[i]), float32(ws.b[i])
+			}
+		})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -377,6 +389,12 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 	for i := range ws.sums {
 		ws.sums[i] = grow(ws.sums[i], 6*k)
 	}
+	for len(ws.sx) < workers {
+		ws.sx = append(ws.sx, nil)
+	}
+	for i := range ws.sx[:workers] {
+		ws.sx[i] = grow(ws.sx[i], 2*g.rx+1+16)
+	}
 	ws.inf = grow(ws.inf, w)
 	for i := range ws.inf {
 		ws.inf[i] = float32(math.Inf(1))
@@ -392,7 +410,7 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 		}
 		last := it == iters-1
 		bands(workers, h, func(band, y0, y1 int) {
-			ws.assign(g, w, y0, y1, weight)
+			ws.assign(g, w, y0, y1, weight, ws.sx[band])
 			if !last {
 				ws.accumulate(ws.sums[band], w, y0, y1)
 			}
@@ -405,7 +423,7 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 }
 
 // assign runs the assignment step over rows [y0, y1).
-func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32) {
+func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32, sx []float32) {
 	h := len(ws.lab) / w
 	var p kparams
 	p.w = weight
@@ -419,7 +437,7 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32) {
 		xa, xb := max(0, cx-g.rx), min(w-1, cx+g.rx)
 		p.cl, p.ca, p.cb, p.cx, p.k, p.x0 = c.l, c.a, c.b, c.x, int32(k), float32(xa)
 		p.cy, p.y0 = c.y, float32(ya)
-		assignWindow(ws.l, ws.a, ws.b, ws.dist, ws.lab, ya*w+xa, w, xb-xa+1, yb-ya+1, &p)
+		assignWindow(ws, ya*w+xa, w, xb-xa+1, yb-ya+1, &p, sx)
 	}
 }
 
