@@ -37,7 +37,8 @@ type Executor struct {
 	PartitionSize int
 	// Progress, if non-nil, receives a report after each partition.
 	Progress Progress
-	// Checkpoint, if non-nil, stores each row after every row-wise stage
+	// Checkpoint, if non-nil, stores what every row-wise stage wrote to
+	// each row (the columns its StageInfo declares, and the row's error)
 	// and restores finished rows on a later run, so an interrupted run
 	// resumes without redoing them.
 	Checkpoint Checkpoint
@@ -157,6 +158,10 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	keep := map[string]bool{}
+	for _, w := range t.Info().Writes {
+		keep[w.Name] = true
+	}
 	var (
 		next, done, failed, skipped atomic.Int64
 		progressMu                  sync.Mutex
@@ -186,6 +191,9 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 					case r.Err != nil:
 						skipped.Add(1)
 					case e.restore(name, r):
+						if r.Err != nil {
+							failed.Add(1)
+						}
 					default:
 						pending = append(pending, r)
 					}
@@ -210,7 +218,7 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 						if r.Err != nil {
 							failed.Add(1)
 						}
-						if err := e.store(name, r); err != nil {
+						if err := e.store(name, r, keep); err != nil {
 							cancel(err)
 							return
 						}
@@ -263,6 +271,7 @@ func transformBatch(ctx context.Context, t BatchTransformer, rows []*Row) (err e
 	return t.TransformBatch(ctx, rows)
 }
 
+// restore merges a row's checkpointed stage output into r.
 func (e *Executor) restore(stage string, r *Row) bool {
 	if e.Checkpoint == nil {
 		return false
@@ -272,18 +281,22 @@ func (e *Executor) restore(stage string, r *Row) bool {
 		return false
 	}
 	var saved Row
-	if err := saved.UnmarshalBinary(b); err != nil {
+	if err := saved.UnmarshalBinary(b); err != nil || saved.ID != r.ID {
 		return false // a damaged record is recomputed
 	}
-	*r = saved
+	for _, cl := range saved.vals {
+		r.set(cl)
+	}
+	r.Err = saved.Err
 	return true
 }
 
-func (e *Executor) store(stage string, r *Row) error {
+// store checkpoints the columns the stage writes (keep) and the row's error.
+func (e *Executor) store(stage string, r *Row, keep map[string]bool) error {
 	if e.Checkpoint == nil {
 		return nil
 	}
-	b, err := r.MarshalBinary()
+	b, err := r.marshal(keep)
 	if err != nil {
 		return err
 	}

@@ -71,13 +71,17 @@ func MustGet[T any](r *Row, c Column[T]) (T, error) {
 
 // Set stores v in column c, replacing any earlier value.
 func Set[T any](r *Row, c Column[T], v T) {
+	r.set(cell{def: c.def, val: v})
+}
+
+func (r *Row) set(c cell) {
 	for i, cl := range r.vals {
 		if cl.def.name == c.def.name {
-			r.vals[i] = cell{def: c.def, val: v}
+			r.vals[i] = c
 			return
 		}
 	}
-	r.vals = append(r.vals, cell{def: c.def, val: v})
+	r.vals = append(r.vals, c)
 }
 
 // Delete removes column c's value from the row.
@@ -145,6 +149,12 @@ const rowMagic = "LFR1"
 // its codec) for checkpoints and distributed runners. A row error's message
 // survives, its type does not.
 func (r *Row) MarshalBinary() ([]byte, error) {
+	return r.marshal(nil)
+}
+
+// marshal encodes the row with only the columns keep names (all when keep
+// is nil).
+func (r *Row) marshal(keep map[string]bool) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(rowMagic)
 	putString(&buf, r.ID)
@@ -155,8 +165,17 @@ func (r *Row) MarshalBinary() ([]byte, error) {
 	} else {
 		buf.WriteByte(0)
 	}
-	putUvarint(&buf, uint64(len(r.vals)))
-	for _, cl := range r.vals {
+	vals := r.vals
+	if keep != nil {
+		vals = make([]cell, 0, len(keep))
+		for _, cl := range r.vals {
+			if keep[cl.def.name] {
+				vals = append(vals, cl)
+			}
+		}
+	}
+	putUvarint(&buf, uint64(len(vals)))
+	for _, cl := range vals {
 		b, err := cl.def.encode(cl.val)
 		if err != nil {
 			return nil, fmt.Errorf("labelfree: encode row %q column %q: %w", r.ID, cl.def.name, err)

@@ -1,0 +1,277 @@
+package nn
+
+import "fmt"
+
+// convOp is Conv (1-D and 2-D, grouped and depthwise, any padding mode and
+// dilation), computed as im2col + GEMM, as a plain GEMM for 1×1 stride-1
+// convs, or with a direct kernel when depthwise. Fusion adds a folded
+// BatchNormalization (in the weights), a residual input (sum) and an
+// activation applied in the GEMM epilogue.
+//
+// Inputs: X, W, optional B, and (fused) the residual at index 3.
+type convOp struct {
+	w     window
+	group int
+	act   act
+	sum   bool
+}
+
+func init() {
+	builders["Conv"] = func(b *buildCtx) (kernel, error) {
+		if err := b.needInputs(2, 3, fOnly); err != nil {
+			return nil, err
+		}
+		w, err := parseWindow(b, false)
+		if err != nil {
+			return nil, err
+		}
+		op := &convOp{w: w, group: int(b.a.int("group", 1))}
+		if op.group < 1 {
+			return nil, fmt.Errorf("group %d", op.group)
+		}
+		rank := len(w.kernel) + 2
+		if W := b.konst(1); W != nil {
+			rank = len(W.shape)
+		} else if r := b.rank(1); r > 0 {
+			rank = r
+		}
+		if r := b.rank(0); r > 0 && len(w.kernel) == 0 {
+			rank = r
+		}
+		if rank == 5 || len(w.kernel) == 3 {
+			return nil, unsupported("3-D convolution")
+		}
+		return op, nil
+	}
+}
+
+func (o *convOp) run(s *Session, in, out []*value) error {
+	x, wt, y := in[0], in[1], out[0]
+	var bias, res *value
+	if len(in) > 2 {
+		bias = in[2]
+	}
+	if len(in) > 3 {
+		res = in[3]
+	}
+	r := len(x.shape)
+	if r != 3 && r != 4 {
+		return fmt.Errorf("input rank %d, want 3 or 4", r)
+	}
+	if len(wt.shape) != r {
+		return fmt.Errorf("weight rank %d does not match input rank %d", len(wt.shape), r)
+	}
+	if o.w.kernel != nil && !sameShape(o.w.kernel, wt.shape[2:]) {
+		return fmt.Errorf("kernel_shape %v does not match weights %v", o.w.kernel, wt.shape)
+	}
+	gm, err := o.w.resolve(x.shape[2:], wt.shape[2:])
+	if err != nil {
+		return err
+	}
+	n, c, m, cg := x.shape[0], x.shape[1], wt.shape[0], wt.shape[1]
+	G := o.group
+	if cg*G != c || m%G != 0 {
+		return fmt.Errorf("input channels %d, weight %v and group %d do not agree", c, wt.shape, G)
+	}
+	if bias != nil && len(bias.f) != m {
+		return fmt.Errorf("bias has %d values, want %d", len(bias.f), m)
+	}
+	if r == 4 {
+		setShape(y, n, m, gm.out[1], gm.out[2])
+	} else {
+		setShape(y, n, m, gm.out[2])
+	}
+	if res != nil && !sameShape(res.shape, y.shape) {
+		return o.runUnfusedSum(s, in, out)
+	}
+	if err := s.allocF(y); err != nil {
+		return err
+	}
+	if err := s.checkWork(len(y.f), cg*max(gm.k[1]*gm.k[2], 1)); err != nil {
+		return err
+	}
+	if err := s.checkWork(cg*gm.k[1]*gm.k[2], gm.out[1]*gm.out[2]/64+1); err != nil {
+		return err // the im2col buffer
+	}
+	var bf []float32
+	if bias != nil {
+		bf = bias.f
+	}
+	H, W := gm.in[1], gm.in[2]
+	kh, kw := gm.k[1], gm.k[2]
+	oh, ow := gm.out[1], gm.out[2]
+	P := oh * ow
+	mg := m / G
+	K := cg * kh * kw
+	if G == c && cg == 1 && m == c {
+		t := &s.dwT
+		*t = dwTask{x: x.f, w: wt.f, b: bf, y: y.f, c: c, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
+			sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2], act: o.act}
+		if res != nil {
+			t.sum = res.f
+		}
+		s.parallel(t, n*c)
+		return nil
+	}
+	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
+	var col []float32
+	if !pointwise {
+		col = s.getBuf(K * P)
+		defer s.putBuf(col)
+	}
+	for img := 0; img < n; img++ {
+		for g := 0; g < G; g++ {
+			xg := x.f[(img*c+g*cg)*H*W:][:cg*H*W]
+			b := xg
+			if !pointwise {
+				t := &s.im2colT
+				*t = im2colTask{x: xg, col: col, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
+					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}
+				s.parallel(t, K)
+				b = col
+			}
+			off := (img*m + g*mg) * P
+			t := &s.gemmT
+			*t = gemmTask{m: mg, n: P, k: K, alpha: 1, a: wt.f[g*mg*K:], lda: K, b: b, ldb: P,
+				c: y.f[off:], ldc: P, act: o.act}
+			if bf != nil {
+				t.bias = bf[g*mg:]
+			}
+			if res != nil {
+				t.sum = res.f[off:]
+			}
+			s.gemm(t)
+		}
+	}
+	return nil
+}
+
+// runUnfusedSum handles a fused residual Add whose operand broadcasts.
+func (o *convOp) runUnfusedSum(s *Session, in, out []*value) error {
+	plain := *o
+	plain.sum, plain.act = false, act{}
+	tmp := value{}
+	if err := plain.run(s, in[:3], []*value{&tmp}); err != nil {
+		return err
+	}
+	defer s.putBuf(tmp.f)
+	if err := (&binOp{op: opAdd}).run(s, []*value{&tmp, in[3]}, out); err != nil {
+		return err
+	}
+	o.act.apply(out[0].f)
+	return nil
+}
+
+// im2colTask fills one row (c, ky, kx) of the column matrix per item.
+type im2colTask struct {
+	x, col                                       []float32
+	H, W, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl int
+}
+
+func (t *im2colTask) do(row int) {
+	kx := row % t.kw
+	ky := (row / t.kw) % t.kh
+	c := row / (t.kw * t.kh)
+	P := t.oh * t.ow
+	dst := t.col[row*P : (row+1)*P]
+	src := t.x[c*t.H*t.W : (c+1)*t.H*t.W]
+	// valid ox range: 0 <= ox*sw - pl + kx*dw < W
+	off := kx*t.dw - t.pl
+	lo := 0
+	if off < 0 {
+		lo = (-off + t.sw - 1) / t.sw
+	}
+	hi := 0
+	if t.W-1-off >= 0 {
+		hi = (t.W-1-off)/t.sw + 1
+	}
+	hi = min(hi, t.ow)
+	lo = min(lo, hi)
+	for oy := 0; oy < t.oh; oy++ {
+		d := dst[oy*t.ow : (oy+1)*t.ow]
+		iy := oy*t.sh - t.pt + ky*t.dh
+		if iy < 0 || iy >= t.H {
+			clear(d)
+			continue
+		}
+		clear(d[:lo])
+		clear(d[hi:])
+		srow := src[iy*t.W:]
+		if lo >= hi {
+			continue
+		}
+		if t.sw == 1 {
+			copy(d[lo:hi], srow[lo+off:hi+off])
+			continue
+		}
+		for ox := lo; ox < hi; ox++ {
+			d[ox] = srow[ox*t.sw+off]
+		}
+	}
+}
+
+// dwTask is a direct depthwise convolution; one item is one (image,
+// channel) plane.
+type dwTask struct {
+	x, w, b, y, sum                                 []float32
+	c, H, W, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl int
+	act                                             act
+}
+
+func (t *dwTask) do(i int) {
+	ch := i % t.c
+	src := t.x[i*t.H*t.W : (i+1)*t.H*t.W]
+	P := t.oh * t.ow
+	dst := t.y[i*P : (i+1)*P]
+	bv := float32(0)
+	if t.b != nil {
+		bv = t.b[ch]
+	}
+	for k := range dst {
+		dst[k] = bv
+	}
+	w := t.w[ch*t.kh*t.kw:]
+	for ky := 0; ky < t.kh; ky++ {
+		for kx := 0; kx < t.kw; kx++ {
+			wv := w[ky*t.kw+kx]
+			off := kx*t.dw - t.pl
+			lo := 0
+			if off < 0 {
+				lo = (-off + t.sw - 1) / t.sw
+			}
+			hi := 0
+			if t.W-1-off >= 0 {
+				hi = (t.W-1-off)/t.sw + 1
+			}
+			hi = min(hi, t.ow)
+			if lo >= hi {
+				continue
+			}
+			for oy := 0; oy < t.oh; oy++ {
+				iy := oy*t.sh - t.pt + ky*t.dh
+				if iy < 0 || iy >= t.H {
+					continue
+				}
+				d := dst[oy*t.ow+lo : oy*t.ow+hi]
+				srow := src[iy*t.W:]
+				if t.sw == 1 {
+					s := srow[lo+off : hi+off]
+					for q := range d {
+						d[q] += wv * s[q]
+					}
+				} else {
+					for q := range d {
+						d[q] += wv * srow[(lo+q)*t.sw+off]
+					}
+				}
+			}
+		}
+	}
+	if t.sum != nil {
+		s := t.sum[i*P : (i+1)*P]
+		for k := range dst {
+			dst[k] += s[k]
+		}
+	}
+	t.act.apply(dst)
+}

@@ -1,0 +1,60 @@
+// Package nn is labelfree's neural-network engine: it imports ONNX models
+// (torchvision, timm and ONNX-model-zoo exports of ResNet, MobileNet,
+// EfficientNet and VGG backbones) and runs them fast on the CPU in pure Go.
+// The public wrapper is features.Backbone; this package is internal so its
+// API can follow the engine.
+//
+// # Loading
+//
+// Load parses a ModelProto (types generated from onnx.proto into package
+// onnxpb), validates every node, attribute and element type, and fails with
+// a *NodeError wrapping ErrUnsupported naming the operator and node for
+// anything the engine does not implement, so that nothing unsupported is
+// discovered at run time. Opsets 1 to 21 of the ai.onnx domain are read;
+// operator forms that changed meaning before opset 7 are rejected by the
+// same strict attribute checks. Tensor sizes are capped (MaxElements) and
+// declared dims are checked against stored data before anything is
+// allocated, so hostile files fail with an error.
+//
+// Supported operators: Conv (1-D/2-D, grouped, depthwise, auto_pad,
+// asymmetric pads, dilations), BatchNormalization (inference), Relu, Clip,
+// Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh, Add, Sub, Mul, Div
+// (numpy broadcasting), MaxPool (ceil_mode, dilations), AveragePool
+// (count_include_pad), GlobalAveragePool, Gemm, MatMul, Flatten, Reshape,
+// Squeeze, Unsqueeze, Concat, Transpose, Pad (constant/reflect/edge),
+// Softmax, Identity, Dropout (inference), Constant, Shape, Gather, Cast and
+// DequantizeLinear. Element types are float32 for arithmetic and int64 (plus
+// int32/uint8/int8/bool where an operator only moves data) for shapes and
+// indices. The official ONNX backend node tests of these operators run in
+// TestONNXConformance.
+//
+// At load, nodes whose inputs are all constants are evaluated once
+// (constant folding: Shape/Gather/Unsqueeze/Concat/Reshape chains over
+// initializers, DequantizeLinear of quantised weights). The execution plan
+// then folds BatchNormalization into the preceding Conv, and fuses a
+// following residual Add and activation (Relu, Clip, Sigmoid, HardSigmoid,
+// HardSwish, ...) into the Conv's GEMM epilogue.
+//
+// # Running
+//
+// A Model is immutable and safe for concurrent use. Model.Run allocates
+// its outputs; a Session (one per goroutine) keeps every intermediate
+// buffer between calls, so steady-state inference allocates nothing:
+//
+//	m, err := nn.Load(f, nil)
+//	s := m.NewSession()
+//	out := []*nn.Tensor{{}}
+//	err = s.Run(ctx, []*nn.Tensor{{Shape: []int{1, 3, 224, 224}, Data: pixels}}, out)
+//
+// Tensors are dense, row-major, NCHW for images. Model.Truncate cuts the
+// graph so that it ends at a named value (Model.Values lists them): the
+// usual way to turn a classifier into a feature extractor.
+//
+// # Kernels
+//
+// Convolutions run as im2col plus GEMM, 1×1 stride-1 convolutions as a
+// plain GEMM on the input, and depthwise convolutions with a direct kernel.
+// All GEMMs go through one function (sgemm, gonum's blas32 today) on tiles
+// small enough to run serially, and the engine spreads tiles, im2col rows
+// and channel planes over GOMAXPROCS goroutines itself.
+package nn
