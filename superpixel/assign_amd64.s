@@ -444,8 +444,8 @@ TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-80
 	SHLXQ DX, AX, AX
 	DECQ AX
 	KMOVQ AX, K3
-	MOVQ $-1, AX
-	KMOVQ AX, K4
+	MOVQ CX, R14
+	ANDQ $-16, R14            // end of the whole blocks
 
 	SHLQ $2, R11              // bytes per row
 
@@ -473,39 +473,53 @@ wrow:
 	VBROADCASTSS X24, Z13     // wdy2
 	XORQ BX, BX
 
-wloop:
-	MOVQ CX, DX
-	SUBQ BX, DX
-	JLE  wnext
-	KMOVQ K4, K2
-	CMPQ DX, $16
-	JGE  wbody
-	KMOVQ K3, K2
-
-wbody:
-	VMOVUPS.Z (SI)(BX*4), K2, Z0
+	// Whole blocks of sixteen: plain loads.
+	CMPQ R14, $0
+	JE   wtail
+wfull:
+	VMOVUPS (SI)(BX*4), Z0
 	VSUBPS  Z8, Z0, Z0
 	VMULPS  Z0, Z0, Z0
-	VMOVUPS.Z (DI)(BX*4), K2, Z1
+	VMOVUPS (DI)(BX*4), Z1
 	VSUBPS  Z9, Z1, Z1
 	VMULPS  Z1, Z1, Z1
 	VADDPS  Z1, Z0, Z0
-	VMOVUPS.Z (R8)(BX*4), K2, Z1
+	VMOVUPS (R8)(BX*4), Z1
 	VSUBPS  Z10, Z1, Z1
 	VMULPS  Z1, Z1, Z1
 	VADDPS  Z1, Z0, Z0
-
 	VMOVUPS (R13)(BX*4), Z2   // (dx·dx)·w
 	VADDPS  Z13, Z2, Z2
 	VADDPS  Z2, Z0, Z0
-
-	VMOVUPS.Z (R9)(BX*4), K2, Z3
-	VCMPPS  $1, Z3, Z0, K2, K1
+	VCMPPS  $1, (R9)(BX*4), Z0, K1 // K1 = D < best
 	VMOVUPS Z0, K1, (R9)(BX*4)
 	VMOVDQU32 Z14, K1, (R10)(BX*4)
+	ADDQ $16, BX
+	CMPQ BX, R14
+	JLT  wfull
 
-	ADDQ   $16, BX
-	JMP    wloop
+wtail:
+	// The last partial block: masked loads, nothing read past n.
+	CMPQ BX, CX
+	JGE  wnext
+	VMOVUPS.Z (SI)(BX*4), K3, Z0
+	VSUBPS  Z8, Z0, Z0
+	VMULPS  Z0, Z0, Z0
+	VMOVUPS.Z (DI)(BX*4), K3, Z1
+	VSUBPS  Z9, Z1, Z1
+	VMULPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS.Z (R8)(BX*4), K3, Z1
+	VSUBPS  Z10, Z1, Z1
+	VMULPS  Z1, Z1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS (R13)(BX*4), Z2
+	VADDPS  Z13, Z2, Z2
+	VADDPS  Z2, Z0, Z0
+	VMOVUPS.Z (R9)(BX*4), K3, Z3
+	VCMPPS  $1, Z3, Z0, K3, K1
+	VMOVUPS Z0, K1, (R9)(BX*4)
+	VMOVDQU32 Z14, K1, (R10)(BX*4)
 
 wnext:
 	VADDSS X23, X21, X21      // next row's y
