@@ -236,11 +236,25 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	for len(ws.caches) < workers {
 		ws.caches = append(ws.caches, new(labCache))
 	}
+	// The AVX-512 assignment kernel reads float32 copies of the planes: it
+	// saves two conversions per channel and pixel visit.
+	floats := useAVX512
+	if floats {
+		ws.lf, ws.af, ws.bf = grow(ws.lf, n), grow(ws.af, n), grow(ws.bf, n)
+	}
+	toFloat := func(y0, y1 int) {
+		for i := y0 * w; i < y1*w; i++ {
+			ws.lf[i], ws.af[i], ws.bf[i] = float32(ws.l[i]), float32(ws.a[i]), float32(ws.b[i])
+		}
+	}
 	bands(workers, h, func(band, y0, y1 int) {
 		rr := newRowReader(img)
 		for y := y0; y < y1; y++ {
 			o := y * w
 			lut.rgbaRowToLab(rr.row(y), ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w], ws.caches[band])
+			if floats && s.Sigma == 0 {
+				toFloat(y, y+1)
+			}
 		}
 	})
 	if s.Sigma > 0 {
@@ -249,16 +263,9 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 		for _, p := range [][]int16{ws.l, ws.a, ws.b} {
 			smoothLab(p, ws.f, ws.tmp, w, h, s.Sigma, workers)
 		}
-	}
-	if useAVX512 {
-		// The AVX-512 assignment kernel reads float32 copies of the
-		// planes: it saves two conversions per channel and pixel visit.
-		ws.lf, ws.af, ws.bf = grow(ws.lf, n), grow(ws.af, n), grow(ws.bf, n)
-		bands(workers, h, func(_, y0, y1 int) {
-			for i := y0 * w; i < y1*w; i++ {
-				ws.lf[i], ws.af[i], ws.bf[i] = float32(ws.l[i]), float32(ws.a[i]), float32(ws.b[i])
-			}
-		})
+		if floats {
+			bands(workers, h, func(_, y0, y1 int) { toFloat(y0, y1) })
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
