@@ -21,6 +21,7 @@ type ccState struct {
 	order    []int32   // runs grouped by component
 	ostart   []int32   // component c's runs are order[ostart[c]:ostart[c+1]]
 	final    []int32   // segment of each component
+	fl       []int32   // segment of each run
 	col      []float64 // per component: colour sums ΣL, Σa, Σb
 	mean     []float64 // per component: mean colour
 	parts    []runPart // per band, while extracting runs
@@ -222,11 +223,13 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 		}
 	}
 	seg := &Segmentation{Width: w, Height: h, N: int(n), Labels: make([]int32, w*h)}
+	c.fl = grow(c.fl, nr)
 	bands(workers, h, func(_, y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := seg.Labels[y*w : (y+1)*w]
 			for r := c.rowStart[y]; r < c.rowStart[y+1]; r++ {
 				v := c.final[c.comp[r]]
+				c.fl[r] = v
 				s := row[c.x0[r]:c.x1[r]]
 				for i := range s {
 					s[i] = v
@@ -376,4 +379,11 @@ func (c *ccState) colourSums(k0, k1 int, minSize int32, w int, cols *colours) {
 		}
 		s[0], s[1], s[2] = float64(sl), float64(sa), float64(sb)
 	}
+}
+
+// rowRuns returns row y's runs with their final segments, for
+// Segmentation.statsFromRuns; valid after finish.
+func (c *ccState) rowRuns(_, y int) (x0, x1, lab []int32) {
+	a, b := c.rowStart[y], c.rowStart[y+1]
+	return c.x0[a:b], c.x1[a:b], c.fl[a:b]
 }

@@ -115,6 +115,33 @@ func (s *Segmentation) Validate() error {
 // computeStats fills Segments (colour from img when not nil) and the
 // adjacency from Labels.
 func (s *Segmentation) computeStats(img image.Image, workers int) {
+	w := s.Width
+	type buf struct{ x0, x1, lab []int32 }
+	bufs := make([][2]buf, max(1, workers))
+	s.statsFromRuns(img, workers, func(band, y int) ([]int32, []int32, []int32) {
+		b := &bufs[band][y&1]
+		b.x0, b.x1, b.lab = b.x0[:0], b.x1[:0], b.lab[:0]
+		row := s.Labels[y*w : (y+1)*w]
+		for i := 0; i < w; {
+			k := row[i]
+			j := i + 1
+			for j < w && row[j] == k {
+				j++
+			}
+			b.x0 = append(b.x0, int32(i))
+			b.x1 = append(b.x1, int32(j))
+			b.lab = append(b.lab, k)
+			i = j
+		}
+		return b.x0, b.x1, b.lab
+	})
+}
+
+// statsFromRuns fills Segments and the adjacency from runs of equal labels
+// (not necessarily maximal), row by row: runs(band, y) returns row y's runs
+// as column starts, ends and labels, and may reuse its buffers every other
+// call of a band.
+func (s *Segmentation) statsFromRuns(img image.Image, workers int, runs func(band, y int) (x0, x1, lab []int32)) {
 	w, h, n := s.Width, s.Height, s.N
 	if w*h < minParallelPixels {
 		workers = 1
@@ -148,18 +175,18 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 		if img != nil {
 			rr = newRowReader(img)
 		}
+		var px0, px1, plab []int32
+		if y0 > 0 {
+			px0, px1, plab = runs(band, y0-1)
+		}
 		for y := y0; y < y1; y++ {
-			row := s.Labels[y*w : (y+1)*w]
+			x0, x1, lab := runs(band, y)
 			var px []uint8
 			if rr != nil {
 				px = rr.row(y)
 			}
-			for i := 0; i < w; {
-				k := row[i]
-				j := i + 1
-				for j < w && row[j] == k {
-					j++
-				}
+			for r, k := range lab {
+				i, j := int(x0[r]), int(x1[r])
 				a := &st[k]
 				m := j - i
 				a.n += m
@@ -183,19 +210,24 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 					a.b += b
 					a.a += al
 				}
-				if j < w {
-					add(k, row[j])
+				if r+1 < len(lab) && lab[r+1] != k {
+					add(k, lab[r+1])
 				}
-				i = j
 			}
 			if y > 0 {
-				up := s.Labels[(y-1)*w : y*w]
-				for x, k := range row {
-					if u := up[x]; u != k && (x == 0 || row[x-1] != k || up[x-1] != u) {
-						add(u, k)
+				// Runs of rows y-1 and y that overlap touch.
+				for u, v := 0, 0; u < len(plab) && v < len(lab); {
+					if plab[u] != lab[v] && px0[u] < x1[v] && x0[v] < px1[u] {
+						add(plab[u], lab[v])
+					}
+					if px1[u] < x1[v] {
+						u++
+					} else {
+						v++
 					}
 				}
 			}
+			px0, px1, plab = x0, x1, lab
 		}
 		parts[band] = st
 		pairs[band] = pr

@@ -290,7 +290,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seg.computeStats(img, workers)
+	seg.statsFromRuns(img, workers, ws.cc.rowRuns)
 	return seg, nil
 }
 
