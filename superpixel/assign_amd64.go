@@ -9,16 +9,12 @@ var (
 	useAVX512 = useSIMD && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 )
 
-// assignWindowAVX512 is assignWindow's loop over rows with
-// assignRowAVX512's body: a rows×n window at stride w.
+// assignWindowAVX512 is assignWindow's loop over rows, sixteen pixels at a
+// time: a rows×n window at stride w of float32 planes.
 //
 //go:noescape
 func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int, p *kparams, sx *float32)
 
-// assignRowAVX512 is assignRowGo on sixteen pixels at a time, any n.
-//
-//go:noescape
-func assignRowAVX512(l, a, b *int16, d *float32, lab *int32, n int, p *kparams)
 
 // assignRowAVX is assignRowGo on eight pixels at a time; n must be a
 // multiple of 8.
@@ -32,10 +28,6 @@ func assignRowSIMD(l, a, b []int16, d []float32, lab []int32, p *kparams) {
 		return
 	}
 	_, _, _, _ = l[n-1], a[n-1], b[n-1], lab[n-1]
-	if useAVX512 {
-		assignRowAVX512(&l[0], &a[0], &b[0], &d[0], &lab[0], n, p)
-		return
-	}
 	assignRowAVX(&l[0], &a[0], &b[0], &d[0], &lab[0], n&^7, p)
 	if m := n &^ 7; m < n {
 		q := *p

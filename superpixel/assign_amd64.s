@@ -226,79 +226,6 @@ GLOBL iota16<>(SB), RODATA|NOPTR, $64
 DATA sixteen<>+0(SB)/4, $0x41800000
 GLOBL sixteen<>(SB), RODATA|NOPTR, $4
 
-// func assignRowAVX512(l, a, b *int16, d *float32, lab *int32, n int, p *kparams)
-//
-// assignRowGo on sixteen pixels at a time; the last partial block uses
-// masked loads and stores, so nothing past n is read or written.
-TEXT ·assignRowAVX512(SB), NOSPLIT, $0-56
-	MOVQ l+0(FP), SI
-	MOVQ a+8(FP), DI
-	MOVQ b+16(FP), R8
-	MOVQ d+24(FP), R9
-	MOVQ lab+32(FP), R10
-	MOVQ n+40(FP), CX
-	MOVQ p+48(FP), AX
-
-	VBROADCASTSS 0(AX), Z8    // cl
-	VBROADCASTSS 4(AX), Z9    // ca
-	VBROADCASTSS 8(AX), Z10   // cb
-	VBROADCASTSS 12(AX), Z11  // cx
-	VBROADCASTSS 16(AX), Z12  // w
-	VBROADCASTSS 20(AX), Z13  // wdy2
-	VPBROADCASTD 24(AX), Z14  // k
-	VBROADCASTSS 28(AX), Z15  // x0
-	VADDPS iota16<>(SB), Z15, Z15
-	VBROADCASTSS sixteen<>(SB), Z7
-
-	XORQ BX, BX
-	MOVQ $-1, DX
-	KMOVQ DX, K2              // all lanes
-
-loop512:
-	MOVQ CX, DX
-	SUBQ BX, DX               // pixels left
-	JLE  done512
-	CMPQ DX, $16
-	JGE  body512
-	MOVQ $1, AX
-	SHLXQ DX, AX, AX
-	DECQ AX
-	KMOVQ AX, K2              // the last partial block
-
-body512:
-	VPMOVSXWD.Z (SI)(BX*2), K2, Z0
-	VCVTDQ2PS Z0, Z0
-	VSUBPS  Z8, Z0, Z0        // dl
-	VMULPS  Z0, Z0, Z0
-	VPMOVSXWD.Z (DI)(BX*2), K2, Z1
-	VCVTDQ2PS Z1, Z1
-	VSUBPS  Z9, Z1, Z1        // da
-	VMULPS  Z1, Z1, Z1
-	VADDPS  Z1, Z0, Z0
-	VPMOVSXWD.Z (R8)(BX*2), K2, Z1
-	VCVTDQ2PS Z1, Z1
-	VSUBPS  Z10, Z1, Z1       // db
-	VMULPS  Z1, Z1, Z1
-	VADDPS  Z1, Z0, Z0
-
-	VSUBPS  Z11, Z15, Z2      // dx
-	VMULPS  Z2, Z2, Z2
-	VMULPS  Z12, Z2, Z2
-	VADDPS  Z13, Z2, Z2
-	VADDPS  Z2, Z0, Z0        // D
-
-	VMOVUPS.Z (R9)(BX*4), K2, Z3
-	VCMPPS  $1, Z3, Z0, K2, K1 // K1 = in range && D < best
-	VMOVUPS Z0, K1, (R9)(BX*4)
-	VMOVDQU32 Z14, K1, (R10)(BX*4)
-
-	VADDPS Z7, Z15, Z15
-	ADDQ   $16, BX
-	JMP    loop512
-
-done512:
-	VZEROUPPER
-	RET
 
 // func accumulateRowAVX512(lab *int32, l, a, b *int16, n int, sums *int64, y int)
 //
@@ -410,7 +337,8 @@ GLOBL onef<>(SB), RODATA|NOPTR, $4
 //
 // For each of rows rows (stride w elements), computes wdy2 = (dy·dy)·w
 // with dy = (y0 + r) − cy in float32, as assignWindow's Go loop does, and
-// runs assignRowAVX512's body over n pixels, reading float32 planes.
+// runs assignRowGo's computation on sixteen pixels at a time over n
+// pixels, reading float32 planes.
 TEXT ·assignWindowAVX512(SB), NOSPLIT, $0-80
 	MOVQ l+0(FP), SI
 	MOVQ a+8(FP), DI

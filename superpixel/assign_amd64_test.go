@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAssignKernelsAVX2 runs the kernel test again with AVX-512 off, so the
-// AVX2 kernel is checked on machines that have both.
+// TestAssignKernelsAVX2 runs kernel tests again with AVX-512 off, so the
+// AVX2 kernels and the row-by-row path are checked on machines that have
+// both.
 func TestAssignKernelsAVX2(t *testing.T) {
 	if !useAVX512 {
 		t.Skip("no AVX-512: TestAssignKernelsAgree covers AVX2")
