@@ -15,7 +15,6 @@ var (
 //go:noescape
 func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int, p *kparams, sx *float32)
 
-
 // assignRowAVX is assignRowGo on eight pixels at a time; n must be a
 // multiple of 8.
 //
