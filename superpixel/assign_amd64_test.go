@@ -3,6 +3,7 @@
 package superpixel
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 
@@ -69,5 +70,30 @@ func TestAssignWindowAgrees(t *testing.T) {
 		require.Equal(t, ls[2], ls[0], "trial %d", trial)
 		require.Equal(t, ds[2], ds[1], "trial %d", trial)
 		require.Equal(t, ls[2], ls[1], "trial %d", trial)
+	}
+}
+
+// TestSameResultOnEveryKernel: a whole segmentation is the same with the
+// AVX-512, the AVX2 and the portable kernels.
+func TestSameResultOnEveryKernel(t *testing.T) {
+	img := makeScene(3, 320, 240).img
+	var want *Segmentation
+	avx512, simd := useAVX512, useSIMD
+	defer func() { useAVX512, useSIMD = avx512, simd }()
+	for v := range 3 {
+		switch v {
+		case 1:
+			useAVX512 = false
+		case 2:
+			useAVX512, useSIMD = false, false
+		}
+		seg, err := SLIC{Segments: 150, Sigma: 0.5}.Segment(context.Background(), img)
+		require.NoError(t, err)
+		if want == nil {
+			want = seg
+			continue
+		}
+		require.Equal(t, want.Labels, seg.Labels, "kernel set %d", v)
+		require.Equal(t, want.Segments, seg.Segments, "kernel set %d", v)
 	}
 }
