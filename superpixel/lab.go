@@ -79,7 +79,7 @@ func (t *labLUT) fInterp(v float32) float32 {
 	}
 	fr := p - float32(i)
 	f0 := t.f[i]
-	return f0 + (t.f[i+1]-f0)*fr
+	return f0 + float32((t.f[i+1]-f0)*fr)
 }
 
 // fixLab rounds a Lab value, in units of 1/labScale, to int16.
@@ -87,13 +87,17 @@ func fixLab(v float32) int16 {
 	return int16(int32(v+(fBias+0.5)) - fBias)
 }
 
-// linear converts linear-light RGB to fixed-point Lab.
+// linear converts linear-light RGB to fixed-point Lab. The explicit
+// conversions keep the compiler from fusing multiply-adds (GOAMD64=v3
+// would), so every build gives the same values.
 func (t *labLUT) linear(r, g, b float32) (L, A, B int16) {
 	m := &t.m
-	fx := t.fInterp(m[0]*r + m[1]*g + m[2]*b)
-	fy := t.fInterp(m[3]*r + m[4]*g + m[5]*b)
-	fz := t.fInterp(m[6]*r + m[7]*g + m[8]*b)
-	return fixLab((116*fy - 16) * labScale), fixLab(500 * labScale * (fx - fy)), fixLab(200 * labScale * (fy - fz))
+	fx := t.fInterp(float32(float32(m[0]*r)+float32(m[1]*g)) + float32(m[2]*b))
+	fy := t.fInterp(float32(float32(m[3]*r)+float32(m[4]*g)) + float32(m[5]*b))
+	fz := t.fInterp(float32(float32(m[6]*r)+float32(m[7]*g)) + float32(m[8]*b))
+	return fixLab(float32(float32(float32(116*fy)-16) * labScale)),
+		fixLab(float32(500 * labScale * (fx - fy))),
+		fixLab(float32(200 * labScale * (fy - fz)))
 }
 
 // labCache remembers recent colour conversions: photos have far fewer

@@ -365,7 +365,8 @@ func (ws *workspace) lowestGradient(x, y, w, h int) (int, int) {
 			return 0, false
 		}
 		i := y*w + x
-		d := func(p []int16, u, v int) float32 { t := float32(p[u]) - float32(p[v]); return t * t }
+		// Explicit conversions: no fused multiply-adds, in any build.
+		d := func(p []int16, u, v int) float32 { t := float32(p[u]) - float32(p[v]); return float32(t * t) }
 		gx := d(ws.l, i+1, i-1) + d(ws.a, i+1, i-1) + d(ws.b, i+1, i-1)
 		gy := d(ws.l, i+w, i-w) + d(ws.a, i+w, i-w) + d(ws.b, i+w, i-w)
 		return gx + gy, true
