@@ -60,7 +60,7 @@ func (e *Executor) Fit(ctx context.Context, p *Pipeline, ds *Dataset) (*Pipeline
 	if err := p.check(ds.columnRefs()); err != nil {
 		return nil, ds, err
 	}
-	model := &PipelineModel{}
+	model := &PipelineModel{Classes: append([]string(nil), ds.Classes...)}
 	for _, s := range p.Stages {
 		if est, ok := s.(Estimator); ok {
 			start := time.Now()
@@ -245,10 +245,11 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 // transformRow runs one row, turning its error or panic into the row's
 // failure; only the context's own error aborts the run.
 func transformRow(ctx context.Context, t Transformer, r *Row) (err error) {
-	name := t.Info().Name
+	// The stage's name is looked up only on failure: Info allocates, and
+	// this is the serving path.
 	defer func() {
 		if p := recover(); p != nil {
-			r.Fail(name, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+			r.Fail(t.Info().Name, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
 			err = nil
 		}
 	}()
@@ -256,7 +257,7 @@ func transformRow(ctx context.Context, t Transformer, r *Row) (err error) {
 		if ctx.Err() != nil && (errors.Is(rerr, context.Canceled) || errors.Is(rerr, context.DeadlineExceeded)) {
 			return ctx.Err()
 		}
-		r.Fail(name, rerr)
+		r.Fail(t.Info().Name, rerr)
 	}
 	return nil
 }

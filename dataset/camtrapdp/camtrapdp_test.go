@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,10 +298,7 @@ func TestDatapackage(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	dir, _ := writeSample(t, sampleOptions())
 	out, err := exec.Command(py, "testdata/check_camtrapdp.py", dir).CombinedOutput()
 	require.NoError(t, err, "%s", out)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	stdimage "image"
 	"os"
 	"os/exec"
@@ -89,10 +90,7 @@ func TestCameraTrapFields(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	for _, tc := range []struct {
 		mode string
 		opts *Options

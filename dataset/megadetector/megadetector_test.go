@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,10 +153,7 @@ func TestFormatRules(t *testing.T) {
 
 // TestPythonChecker runs the independent standard-library Python checker.
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	for _, opts := range []*Options{nil, {Classifications: true}} {
 		p := filepath.Join(t.TempDir(), "md.json")
 		require.NoError(t, os.WriteFile(p, write(t, annottest.Sample(), opts), 0o644))

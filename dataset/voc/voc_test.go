@@ -3,6 +3,7 @@ package voc
 import (
 	"context"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,14 +59,11 @@ func TestRound(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	s := annottest.Sample()
 	src, out := t.TempDir(), t.TempDir()
 	annottest.WriteImages(t, src, s, false, 0, 0)
-	_, err = WriteDir(context.Background(), out, s, &Options{ImageRoot: src})
+	_, err := WriteDir(context.Background(), out, s, &Options{ImageRoot: src})
 	require.NoError(t, err)
 	res, err := exec.Command(py, "testdata/check_voc.py", out, "images").CombinedOutput()
 	require.NoError(t, err, "%s", res)

@@ -3,6 +3,7 @@ package yolo
 import (
 	"context"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	stdimage "image"
 	"os"
 	"os/exec"
@@ -80,14 +81,11 @@ func TestRoundTripSplits(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import yaml").Run() != nil {
-		t.Skip("python3 with PyYAML (Debian python3-yaml) not installed")
-	}
+	py := testpy.Find(t, "yaml")
 	s := annottest.Sample()
 	src, out := t.TempDir(), t.TempDir()
 	annottest.WriteImages(t, src, s, false, 0, 0)
-	_, err = WriteDir(context.Background(), out, s, &Options{ImageRoot: src, ValFraction: 0.5})
+	_, err := WriteDir(context.Background(), out, s, &Options{ImageRoot: src, ValFraction: 0.5})
 	require.NoError(t, err)
 	res, err := exec.Command(py, "testdata/check_yolo.py", out, "yes").CombinedOutput()
 	require.NoError(t, err, "%s", res)
