@@ -18,7 +18,7 @@ const (
 	DefaultIterations    = 10
 	DefaultMinSizeFactor = 0.5
 	// DefaultMaxPixels bounds the images SLIC accepts when SLIC.MaxPixels
-	// is 0: 64 Mi pixels (8192×8192) need about 1.6 GB of working memory.
+	// is 0: 64 Mi pixels (8192×8192) need about 2 GB of working memory.
 	DefaultMaxPixels = 1 << 26
 )
 
@@ -43,14 +43,17 @@ const minParallelPixels = 1 << 15
 //     pixels), until Iterations are done or no centre moves.
 //  4. Connectivity is enforced (unless NoConnectivity): each cluster's
 //     connected pieces become separate segments, and pieces smaller than
-//     MinSizeFactor times the mean segment size join their largest
-//     neighbour.
+//     MinSizeFactor times the mean segment size join a neighbour: the
+//     closest in mean colour among the large ones (the paper takes the
+//     largest; colour halves the undersegmentation error on the quality
+//     scenes).
 //
 // The zero value uses scikit-image's defaults (100 segments, compactness 10,
 // 10 iterations, no smoothing, connectivity enforced with min size factor
 // 0.5), so results are comparable with skimage.segmentation.slic at the
 // same parameters. SLIC is safe for concurrent use; the result is
-// deterministic and does not depend on Workers.
+// deterministic and does not depend on Workers, the CPU's SIMD support or
+// the GOAMD64 level.
 type SLIC struct {
 	// Segments is the approximate number of superpixels wanted; 0 means
 	// DefaultSegments. The count found can differ a little: the grid must
