@@ -56,3 +56,19 @@ func accumulateRowSIMD(lab []int32, l, a, b []int16, sums []int64, y int) bool {
 	accumulateRowAVX2(&lab[0], &l[0], &a[0], &b[0], n, &sums[0], y)
 	return true
 }
+
+// labRowAVX512 is labLUT.linear over a row of n RGBA pixels.
+//
+//go:noescape
+func labRowAVX512(px *uint8, l, a, b *int16, n int, lin, f, m *float32)
+
+// labRowSIMD converts a row of packed RGBA pixels when the CPU has
+// AVX-512, reporting whether it did.
+func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16) bool {
+	n := len(l)
+	if !useAVX512 || n == 0 || len(px) < 4*n || len(a) < n || len(b) < n {
+		return false
+	}
+	labRowAVX512(&px[0], &l[0], &a[0], &b[0], n, &t.lin[0], &t.f[0], &t.m[0])
+	return true
+}

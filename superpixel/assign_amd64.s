@@ -462,3 +462,135 @@ wnext:
 wdone:
 	VZEROUPPER
 	RET
+
+// FINTERP evaluates the f(t) table at the sixteen t in zv, as
+// labLUT.fInterp does, leaving the result in zv. R11 = &f[0], R12 = &f[1].
+#define FINTERP(zv) \
+	VMULPS Z26, zv, Z11 \
+	VCVTTPS2DQ Z11, Z12 \
+	VCVTDQ2PS Z12, Z13 \
+	VSUBPS Z13, Z11, Z11 \
+	KXNORW K1, K1, K1 \
+	VGATHERDPS (R11)(Z12*4), K1, Z13 \
+	KXNORW K1, K1, K1 \
+	VGATHERDPS (R12)(Z12*4), K1, zv \
+	VSUBPS Z13, zv, zv \
+	VMULPS Z11, zv, zv \
+	VADDPS zv, Z13, zv
+
+// FIXSTORE rounds sixteen Lab values in zv to int16 as fixLab does and
+// stores the lanes selected by K2 at (dst)(BX*2).
+#define FIXSTORE(zv, dst) \
+	VADDPS Z30, zv, zv \
+	VCVTTPS2DQ zv, zv \
+	VPSUBD Z31, zv, zv \
+	VPMOVDW zv, K2, (dst)(BX*2)
+
+// func labRowAVX512(px *uint8, l, a, b *int16, n int, lin, f, m *float32)
+//
+// labLUT.linear on sixteen RGBA pixels at a time, with the same float32
+// operations in the same order; the last partial block is masked.
+TEXT ·labRowAVX512(SB), NOSPLIT, $0-64
+	MOVQ px+0(FP), SI
+	MOVQ l+8(FP), DI
+	MOVQ a+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ lin+40(FP), R10
+	MOVQ f+48(FP), R11
+	MOVQ m+56(FP), AX
+	LEAQ 4(R11), R12
+
+	VBROADCASTSS 0(AX), Z16
+	VBROADCASTSS 4(AX), Z17
+	VBROADCASTSS 8(AX), Z18
+	VBROADCASTSS 12(AX), Z19
+	VBROADCASTSS 16(AX), Z20
+	VBROADCASTSS 20(AX), Z21
+	VBROADCASTSS 24(AX), Z22
+	VBROADCASTSS 28(AX), Z23
+	VBROADCASTSS 32(AX), Z24
+	MOVL $0xff, AX
+	VPBROADCASTD AX, Z25
+	MOVL $0x45800000, AX      // 4096
+	VPBROADCASTD AX, Z26
+	MOVL $0x42e80000, AX      // 116
+	VPBROADCASTD AX, Z27
+	MOVL $0x41800000, AX      // 16
+	VPBROADCASTD AX, Z28
+	MOVL $0x42800000, AX      // 64
+	VPBROADCASTD AX, Z29
+	MOVL $0x47000080, AX      // 32768.5
+	VPBROADCASTD AX, Z30
+	MOVL $32768, AX
+	VPBROADCASTD AX, Z31
+	MOVL $0x46fa0000, AX      // 32000
+	VPBROADCASTD AX, Z14
+	MOVL $0x46480000, AX      // 12800
+	VPBROADCASTD AX, Z15
+
+	XORQ BX, BX
+
+lloop:
+	MOVQ CX, DX
+	SUBQ BX, DX
+	JLE  ldone
+	MOVQ $-1, AX
+	CMPQ DX, $16
+	JGE  lmask
+	MOVQ  $1, AX
+	SHLXQ DX, AX, AX
+	DECQ  AX
+
+lmask:
+	KMOVQ AX, K2
+	VMOVDQU32.Z (SI)(BX*4), K2, Z0
+	VPANDD  Z25, Z0, Z1
+	VPSRLD  $8, Z0, Z2
+	VPANDD  Z25, Z2, Z2
+	VPSRLD  $16, Z0, Z3
+	VPANDD  Z25, Z3, Z3
+	KXNORW  K1, K1, K1
+	VGATHERDPS (R10)(Z1*4), K1, Z4
+	KXNORW  K1, K1, K1
+	VGATHERDPS (R10)(Z2*4), K1, Z5
+	KXNORW  K1, K1, K1
+	VGATHERDPS (R10)(Z3*4), K1, Z6
+
+	VMULPS Z16, Z4, Z7
+	VMULPS Z17, Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS Z18, Z6, Z8
+	VADDPS Z8, Z7, Z7         // X
+	VMULPS Z19, Z4, Z9
+	VMULPS Z20, Z5, Z8
+	VADDPS Z8, Z9, Z9
+	VMULPS Z21, Z6, Z8
+	VADDPS Z8, Z9, Z9         // Y
+	VMULPS Z22, Z4, Z10
+	VMULPS Z23, Z5, Z8
+	VADDPS Z8, Z10, Z10
+	VMULPS Z24, Z6, Z8
+	VADDPS Z8, Z10, Z10       // Z
+
+	FINTERP(Z7)               // fx
+	FINTERP(Z9)               // fy
+	FINTERP(Z10)              // fz
+
+	VMULPS Z27, Z9, Z0        // 116·fy
+	VSUBPS Z28, Z0, Z0        // − 16
+	VMULPS Z29, Z0, Z0        // · 64
+	FIXSTORE(Z0, DI)
+	VSUBPS Z9, Z7, Z0         // fx − fy
+	VMULPS Z14, Z0, Z0
+	FIXSTORE(Z0, R8)
+	VSUBPS Z10, Z9, Z0        // fy − fz
+	VMULPS Z15, Z0, Z0
+	FIXSTORE(Z0, R9)
+
+	ADDQ $16, BX
+	JMP  lloop
+
+ldone:
+	VZEROUPPER
+	RET

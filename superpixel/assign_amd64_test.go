@@ -21,6 +21,7 @@ func TestAssignKernelsAVX2(t *testing.T) {
 	defer func() { useAVX512 = true }()
 	TestAssignKernelsAgree(t)
 	TestAccumulateKernelsAgree(t)
+	TestLabCache(t)
 	TestQuadrants(t)
 }
 
@@ -95,5 +96,51 @@ func TestSameResultOnEveryKernel(t *testing.T) {
 		}
 		require.Equal(t, want.Labels, seg.Labels, "kernel set %d", v)
 		require.Equal(t, want.Segments, seg.Segments, "kernel set %d", v)
+	}
+}
+
+// TestLabRowAVX512 compares the AVX-512 colour conversion with
+// labLUT.linear, on every grey and primary ramp and on random rows of
+// every length up to 40.
+func TestLabRowAVX512(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	lut := labTables()
+	rng := rand.New(rand.NewPCG(9, 9))
+	check := func(px []uint8) {
+		n := len(px) / 4
+		l, a, b := make([]int16, n+3), make([]int16, n+3), make([]int16, n+3)
+		for i := range l {
+			l[i], a[i], b[i] = 77, 77, 77
+		}
+		require.True(t, labRowSIMD(lut, px, l[:n], a[:n], b[:n]))
+		for i := range n {
+			L, A, B := lut.linear(lut.lin[px[4*i]], lut.lin[px[4*i+1]], lut.lin[px[4*i+2]])
+			require.Equal(t, [3]int16{L, A, B}, [3]int16{l[i], a[i], b[i]}, "pixel %d %v", i, px[4*i:4*i+3])
+		}
+		for i := n; i < n+3; i++ {
+			require.Equal(t, [3]int16{77, 77, 77}, [3]int16{l[i], a[i], b[i]}, "wrote past the row")
+		}
+	}
+	for c := range 4 {
+		px := make([]uint8, 4*256)
+		for v := range 256 {
+			for ch := range 3 {
+				if c == 3 || c == ch {
+					px[4*v+ch] = uint8(v)
+				}
+			}
+		}
+		check(px)
+	}
+	for n := 1; n <= 40; n++ {
+		for range 20 {
+			px := make([]uint8, 4*n)
+			for i := range px {
+				px[i] = uint8(rng.IntN(256))
+			}
+			check(px)
+		}
 	}
 }

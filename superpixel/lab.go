@@ -114,6 +114,9 @@ const labCacheSize = 1 << labCacheBits
 
 // rgbaRowToLab converts one row of packed RGBA bytes (alpha ignored).
 func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16, c *labCache) {
+	if labRowSIMD(t, px, l, a, b) {
+		return
+	}
 	n := len(l)
 	a = a[:n]
 	b = b[:n]
