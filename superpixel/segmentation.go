@@ -1,6 +1,7 @@
 package superpixel
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -197,14 +198,7 @@ func (s *Segmentation) statsFromRuns(img image.Image, workers int, runs func(ban
 				a.bounds.Min.Y = min(a.bounds.Min.Y, y)
 				a.bounds.Max.Y = max(a.bounds.Max.Y, y+1)
 				if px != nil {
-					var r, g, b, al uint64
-					q := px[4*i : 4*j]
-					for o := 0; o+3 < len(q); o += 4 {
-						r += uint64(q[o])
-						g += uint64(q[o+1])
-						b += uint64(q[o+2])
-						al += uint64(q[o+3])
-					}
+					r, g, b, al := sumRGBA(px[4*i : 4*j])
 					a.r += r
 					a.g += g
 					a.b += b
@@ -344,4 +338,32 @@ func (s *Segmentation) DrawBoundaries(dst draw.Image, c color.Color) {
 			}
 		}
 	}
+}
+
+// sumRGBA sums the channels of packed RGBA pixels, two pixels per 64-bit
+// word: R and B (and G and A) accumulate side by side in 16-bit fields,
+// emptied every 256 words before they can overflow.
+func sumRGBA(q []uint8) (r, g, b, a uint64) {
+	const lo = 0x00ff00ff00ff00ff
+	for len(q) >= 8 {
+		var rb, ga uint64
+		m := min(len(q)/8, 256)
+		for k := 0; k < m; k++ {
+			w := binary.LittleEndian.Uint64(q[8*k:])
+			rb += w & lo
+			ga += (w >> 8) & lo
+		}
+		q = q[8*m:]
+		r += rb&0xffff + rb>>32&0xffff
+		b += rb>>16&0xffff + rb>>48
+		g += ga&0xffff + ga>>32&0xffff
+		a += ga>>16&0xffff + ga>>48
+	}
+	if len(q) >= 4 {
+		r += uint64(q[0])
+		g += uint64(q[1])
+		b += uint64(q[2])
+		a += uint64(q[3])
+	}
+	return r, g, b, a
 }

@@ -515,3 +515,22 @@ func TestLabCache(t *testing.T) {
 		}
 	}
 }
+
+func TestSumRGBA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, n := range []int{0, 1, 2, 3, 7, 255, 256, 511, 512, 513, 1000, 4099} {
+		q := make([]uint8, 4*n)
+		for i := range q {
+			q[i] = uint8(rng.IntN(256))
+			if n > 500 {
+				q[i] = 255 // the worst case for the 16-bit fields
+			}
+		}
+		var want [4]uint64
+		for i, v := range q {
+			want[i%4] += uint64(v)
+		}
+		r, g, b, a := sumRGBA(q)
+		require.Equal(t, want, [4]uint64{r, g, b, a}, "n=%d", n)
+	}
+}
