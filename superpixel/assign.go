@@ -110,3 +110,19 @@ func assignWindow(ws *workspace, o, w, n, rows int, p *kparams, sx []float32) {
 		assignRow(ws.l[s:s+n], ws.a[s:s+n], ws.b[s:s+n], ws.dist[s:s+n], ws.lab[s:s+n], &q)
 	}
 }
+
+// reduceLanes adds the sixteen int32 lanes of each label's ΣL, Σa and Σb in
+// vacc (48 per label) to sums (6 per label), and zeroes vacc.
+func reduceLanes(vacc []int32, sums []int64) {
+	for k := 0; 48*k < len(vacc) && 6*k < len(sums); k++ {
+		v := vacc[48*k : 48*k+48 : 48*k+48]
+		for ch := range 3 {
+			var t int64
+			for _, x := range v[16*ch : 16*ch+16] {
+				t += int64(x)
+			}
+			sums[6*k+ch] += t
+		}
+		clear(v)
+	}
+}

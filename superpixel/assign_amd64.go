@@ -72,3 +72,27 @@ func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16) bool {
 	labRowAVX512(&px[0], &l[0], &a[0], &b[0], n, &t.lin[0], &t.f[0], &t.m[0])
 	return true
 }
+
+//go:noescape
+func accumulateRowVecAVX512(lab *int32, l, a, b *int16, n int, sums *int64, y int, vacc *int32)
+
+// accumulateVec is workspace.accumulate's AVX-512 path: colour sums stay in
+// sixteen int32 lanes per label (vacc, 48 per label) and are reduced into
+// sums every few rows, before 2^18 pixels could overflow a lane. It
+// reports false when the rows are too wide for it.
+func accumulateVec(ws *workspace, sums []int64, vacc []int32, w, y0, y1 int) bool {
+	const maxPixels = 1<<18 - 1
+	if !useAVX512 || w > maxPixels || len(vacc) < 48*len(ws.centers) {
+		return false
+	}
+	per := maxPixels / w
+	for y := y0; y < y1; y++ {
+		o := y * w
+		accumulateRowVecAVX512(&ws.lab[o], &ws.l[o], &ws.a[o], &ws.b[o], w, &sums[0], y, &vacc[0])
+		copy(ws.dist[o:o+w], ws.inf[:w])
+		if (y-y0+1)%per == 0 || y == y1-1 {
+			reduceLanes(vacc, sums)
+		}
+	}
+	return true
+}

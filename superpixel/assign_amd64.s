@@ -594,3 +594,99 @@ lmask:
 ldone:
 	VZEROUPPER
 	RET
+
+// func accumulateRowVecAVX512(lab *int32, l, a, b *int16, n int, sums *int64, y int, vacc *int32)
+//
+// accumulateRowAVX512, except that each run's colour sums are added lane
+// by lane to vacc[48k:48k+48] (ΣL, Σa, Σb in sixteen int32 lanes each)
+// instead of being reduced: the caller reduces vacc into sums before any
+// lane can overflow (fewer than 2^18 pixels between reductions).
+TEXT ·accumulateRowVecAVX512(SB), NOSPLIT, $0-64
+	MOVQ lab+0(FP), DI
+	MOVQ l+8(FP), SI
+	MOVQ a+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ sums+40(FP), R10
+	MOVQ y+48(FP), R11
+	XORQ BX, BX
+
+vrun512:
+	CMPQ BX, CX
+	JGE  vdone512a
+	MOVLQZX (DI)(BX*4), R13   // k
+	MOVQ    BX, R12           // start
+	VPBROADCASTD R13, Z15
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+
+vblock512:
+	MOVQ CX, DX
+	SUBQ BX, DX               // pixels left in the row, ≥ 1
+	MOVQ $0xffff, AX
+	CMPQ DX, $16
+	JGE  vranged
+	MOVQ  $1, AX
+	SHLXQ DX, AX, AX
+	DECQ  AX
+
+vranged:
+	KMOVW AX, K2
+	VPCMPEQD (DI)(BX*4), Z15, K2, K1
+	KMOVW K1, R14
+	CMPL  R14, $0xffff
+	JNE   vpartial512
+	VPMOVSXWD (SI)(BX*2), Z4
+	VPADDD  Z4, Z0, Z0
+	VPMOVSXWD (R8)(BX*2), Z4
+	VPADDD  Z4, Z1, Z1
+	VPMOVSXWD (R9)(BX*2), Z4
+	VPADDD  Z4, Z2, Z2
+	ADDQ $16, BX
+	JMP  vblock512
+
+vpartial512:
+	NOTL   R14
+	TZCNTL R14, R14           // lanes still in the run
+	MOVQ   $1, AX
+	SHLXQ  R14, AX, AX
+	DECQ   AX
+	KMOVW  AX, K3
+	VPMOVSXWD.Z (SI)(BX*2), K3, Z4
+	VPADDD  Z4, Z0, Z0
+	VPMOVSXWD.Z (R8)(BX*2), K3, Z4
+	VPADDD  Z4, Z1, Z1
+	VPMOVSXWD.Z (R9)(BX*2), K3, Z4
+	VPADDD  Z4, Z2, Z2
+	ADDQ R14, BX
+
+	MOVQ  R13, DX
+	IMULQ $48, DX
+	ADDQ  R10, DX
+
+	// Add the three 16-lane sums to the label's lanes in vacc.
+	MOVQ  R13, AX
+	IMULQ $192, AX
+	ADDQ  vacc+56(FP), AX
+	VPADDD  (AX), Z0, Z0
+	VMOVDQU32 Z0, (AX)
+	VPADDD  64(AX), Z1, Z1
+	VMOVDQU32 Z1, 64(AX)
+	VPADDD  128(AX), Z2, Z2
+	VMOVDQU32 Z2, 128(AX)
+
+	MOVQ  BX, R14
+	SUBQ  R12, R14            // length
+	ADDQ  R14, 24(DX)
+	LEAQ  -1(R12)(BX*1), AX   // start + end - 1
+	IMULQ R14, AX
+	ADDQ  AX, 32(DX)
+	MOVQ  R11, AX
+	IMULQ R14, AX
+	ADDQ  AX, 40(DX)
+	JMP   vrun512
+
+vdone512a:
+	VZEROUPPER
+	RET

@@ -144,3 +144,34 @@ func TestLabRowAVX512(t *testing.T) {
 		}
 	}
 }
+
+// TestAccumulateVecAgrees compares the AVX-512 update, with its lane sums
+// reduced every few rows, with the portable one, on rows wide enough to
+// force several reductions per band.
+func TestAccumulateVecAgrees(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, size := range [][2]int{{37, 5}, {300, 40}, {100000, 9}} {
+		w, h := size[0], size[1]
+		n := w * h
+		ws := &workspace{centers: make([]center, 7)}
+		ws.l, ws.a, ws.b = make([]int16, n, n+slack), make([]int16, n, n+slack), make([]int16, n, n+slack)
+		ws.lab, ws.dist, ws.inf = make([]int32, n, n+slack), make([]float32, n), make([]float32, w)
+		k := int32(0)
+		for i := range n {
+			if rng.IntN(9) == 0 {
+				k = int32(rng.IntN(7))
+			}
+			ws.lab[i] = k
+			ws.l[i], ws.a[i], ws.b[i] = 6400, -8192, int16(rng.IntN(16385)-8192)
+		}
+		got, want := make([]int64, 42), make([]int64, 42)
+		ws.accumulate(got, w, 1, h, 0)
+		useAVX512 = false
+		ws.accumulate(want, w, 1, h, 0)
+		useAVX512 = true
+		require.Equal(t, want, got, "%dx%d", w, h)
+	}
+}

@@ -18,3 +18,5 @@ func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int
 }
 
 func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16) bool { return false }
+
+func accumulateVec(ws *workspace, sums []int64, vacc []int32, w, y0, y1 int) bool { return false }

@@ -172,6 +172,7 @@ type workspace struct {
 	caches     []*labCache // one per band
 	sx         [][]float32 // per band: a window row's spatial terms
 	order      []int32     // centres in the order assign visits them
+	vacc       [][]int32   // per band: lane sums of the AVX-512 update
 	cc         ccState
 }
 
@@ -446,7 +447,7 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 		bands(workers, h, func(band, y0, y1 int) {
 			ws.assign(g, w, y0, y1, weight, ws.sx[band])
 			if !last {
-				ws.accumulate(ws.sums[band], w, y0, y1)
+				ws.accumulate(ws.sums[band], w, y0, y1, band)
 			}
 		})
 		if last || !ws.update() {
@@ -479,8 +480,18 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32, sx []float32)
 // accumulate sums colour, count and position per cluster over rows
 // [y0, y1) into sums, and resets those rows' distances for the next
 // assignment.
-func (ws *workspace) accumulate(sums []int64, w, y0, y1 int) {
+func (ws *workspace) accumulate(sums []int64, w, y0, y1, band int) {
 	clear(sums)
+	if useAVX512 {
+		for len(ws.vacc) <= band {
+			ws.vacc = append(ws.vacc, nil)
+		}
+		ws.vacc[band] = grow(ws.vacc[band], 48*len(ws.centers))
+		clear(ws.vacc[band])
+		if accumulateVec(ws, sums, ws.vacc[band], w, y0, y1) {
+			return
+		}
+	}
 	for y := y0; y < y1; y++ {
 		o := y * w
 		accumulateRow(ws.lab[o:o+w], ws.l[o:], ws.a[o:], ws.b[o:], sums, y)
