@@ -57,17 +57,34 @@ func main() {
 				log.Fatal(err)
 			}
 			ours, allocs := timeGo(m, batch, *iters)
-			out, err := exec.Command("/usr/bin/python3", "bench/cnn/torch_bench.py", name, bs, strconv.Itoa(*iters), strconv.Itoa(threads)).Output()
-			if err != nil {
-				log.Fatalf("torch: %v", err)
-			}
-			theirs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-			if err != nil {
-				log.Fatal(err)
-			}
+			theirs := timeTorch(name, bs, *iters, threads)
 			fmt.Printf("| %s | %d | %.2f | %.2f | %.2fx | %.0f |\n", name, batch, ours, theirs, ours/theirs, allocs)
 		}
 	}
+}
+
+// timeTorch runs PyTorch twice, with OpenMP's default (spinning) and
+// passive wait policies, and keeps the faster: on a busy machine spinning
+// threads lose most of their time, and the peer should not be penalised.
+func timeTorch(name, batch string, iters, threads int) float64 {
+	best := 0.0
+	for _, policy := range []string{"", "PASSIVE"} {
+		cmd := exec.Command("/usr/bin/python3", "bench/cnn/torch_bench.py", name, batch, strconv.Itoa(iters), strconv.Itoa(threads))
+		cmd.Env = os.Environ()
+		if policy != "" {
+			cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY="+policy)
+		}
+		out, err := cmd.Output()
+		if err != nil {
+			log.Fatalf("torch: %v", err)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			log.Fatal(err)
+		}
+		best = max(best, v)
+	}
+	return best
 }
 
 func timeGo(m *nn.Model, batch, iters int) (imgPerSec, allocsPerRun float64) {

@@ -19,6 +19,12 @@ var sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, 
 	gemm.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// gemmBackend names the GEMM in use: "internal/gemm" or "openblas".
+var gemmBackend = "internal/gemm"
+
+// GEMMBackend reports which matrix multiply the engine was built with.
+func GEMMBackend() string { return gemmBackend }
+
 func trans(t bool) blas.Transpose {
 	if t {
 		return blas.Trans
