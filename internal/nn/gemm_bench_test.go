@@ -24,11 +24,25 @@ func BenchmarkConvGEMM(b *testing.B) {
 			bb[i] = float32(i%5) * 0.1
 		}
 		flops := 2 * float64(m*n*k)
+		b.Run(fmt.Sprintf("engine1thread/%dx%dx%d", m, k, n), func(b *testing.B) {
+			s := &Session{threads: 1}
+			for i := 0; i < b.N; i++ {
+				s.gemmT = gemmTask{m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bb, ldb: n, c: c, ldc: n, act: act{kind: actRelu}}
+				s.gemm(&s.gemmT)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 		b.Run(fmt.Sprintf("engine/%dx%dx%d", m, k, n), func(b *testing.B) {
 			s := &Session{threads: 2}
 			for i := 0; i < b.N; i++ {
 				s.gemmT = gemmTask{m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bb, ldb: n, c: c, ldc: n, act: act{kind: actRelu}}
 				s.gemm(&s.gemmT)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("Sgemm1thread/%dx%dx%d", m, k, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				gemm.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
