@@ -170,7 +170,7 @@ func (s *Session) getBuf(n int) []float32 {
 		}
 	}
 	if best < 0 {
-		return make([]float32, n, n)
+		return make([]float32, n)
 	}
 	b := s.free[best]
 	last := len(s.free) - 1
