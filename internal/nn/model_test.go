@@ -175,4 +175,6 @@ func TestLoadErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "larger")
 	_, err = Load(bytes.NewReader(nil), nil)
 	assert.Error(t, err)
+	_, err = Load(bytes.NewReader(raw), &Options{MaxElements: -1})
+	assert.ErrorContains(t, err, "MaxElements")
 }
