@@ -7,13 +7,15 @@ import (
 
 // FuzzSgemm checks arbitrary small shapes, strides, scalars and transposes
 // against the float64 reference, for every kernel set, B mode and worker
-// count.
+// count, with A packed per call or ahead (PackedA).
 func FuzzSgemm(f *testing.F) {
 	f.Add(uint8(0), uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), uint8(0), float32(1), float32(0), uint64(1))
 	f.Add(uint8(1), uint8(13), uint8(33), uint8(17), uint8(1), uint8(2), uint8(3), float32(-2), float32(0.5), uint64(2))
 	f.Add(uint8(2), uint8(12), uint8(32), uint8(0), uint8(0), uint8(0), uint8(0), float32(1), float32(1), uint64(3))
 	f.Add(uint8(3), uint8(25), uint8(49), uint8(8), uint8(4), uint8(1), uint8(0), float32(0), float32(2), uint64(4))
 	f.Add(uint8(8), uint8(7), uint8(70), uint8(40), uint8(0), uint8(0), uint8(5), float32(3), float32(-1), uint64(5))
+	f.Add(uint8(4), uint8(30), uint8(50), uint8(20), uint8(1), uint8(0), uint8(2), float32(1), float32(1), uint64(1<<16|1<<8|2))
+	f.Add(uint8(5), uint8(13), uint8(17), uint8(9), uint8(0), uint8(3), uint8(1), float32(-1), float32(0), uint64(1<<16|7))
 	sets := kernelSetsUnderTest()
 	f.Fuzz(func(t *testing.T, flags, m, n, k, lda, ldb, ldc uint8, alpha, beta float32, seed uint64) {
 		c := call{
@@ -28,7 +30,21 @@ func FuzzSgemm(f *testing.F) {
 		rng := rand.New(rand.NewPCG(seed, 0))
 		ks := sets[int(seed%uint64(len(sets)))]
 		workers := int(seed>>8%4) + 1
+		prepack := seed>>16%2 == 1
 		check(t, rng, c, func(a []float32, lda int, b []float32, ldb int, cm []float32, ldc int) {
+			if prepack {
+				if workers > 1 {
+					pa := PackA(c.tA, c.m, c.k, a, lda)
+					pa.SgemmParallel(workers, c.tB, c.n, c.alpha, b, ldb, c.beta, cm, ldc)
+					return
+				}
+				pa := packAWith(ks, c.tA, c.m, c.k, a, lda)
+				var p problem
+				if p.initPacked(pa, c.tB, c.n, c.alpha, b, ldb, c.beta, cm, ldc) {
+					ks.run(&p, 0, c.m, 0, c.n, new(buffers))
+				}
+				return
+			}
 			if workers > 1 {
 				SgemmParallel(workers, c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
 				return

@@ -94,6 +94,10 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	p("LEAQ (R11)(R11*2), R12")
 	p("MOVQ R11, R13")
 	p("SHLQ $2, R13")
+	// SI runs prefetchDist k steps ahead of BX through the B panel.
+	p("MOVQ R11, SI")
+	p("IMULQ $%d, SI", prefetchDist)
+	p("ADDQ BX, SI")
 	p("MOVQ c+32(FP), DI")
 	p("MOVQ ldc+40(FP), DX")
 	p("SHLQ $2, DX")
@@ -114,8 +118,14 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 		p("ADDQ DX, R8")
 	}
 	body := func(u int) {
+		idx := []string{"", "(R11*1)", "(R11*2)", "(R12*1)"}[u]
 		for v := 0; v < nv; v++ {
-			p("VMOVUPS %d(BX)%s, %s", v*vBytes, []string{"", "(R11*1)", "(R11*2)", "(R12*1)"}[u], r(bReg+v))
+			p("VMOVUPS %d(BX)%s, %s", v*vBytes, idx, r(bReg+v))
+		}
+		if prefetchDist > 0 {
+			for off := 0; off < nv*vBytes; off += 64 {
+				p("PREFETCHT0 %d(SI)%s", off, idx)
+			}
 		}
 		for i := 0; i < mr; i++ {
 			off := u*aStep + i*4
@@ -139,6 +149,7 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	}
 	p("ADDQ $%d, AX", is.unroll*aStep)
 	p("ADDQ R13, BX")
+	p("ADDQ R13, SI")
 	p("DECQ R9")
 	p("JNZ loop")
 	fmt.Fprintf(w, "tail:\n")
@@ -148,6 +159,7 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	body(0)
 	p("ADDQ $%d, AX", aStep)
 	p("ADDQ R11, BX")
+	p("ADDQ R11, SI")
 	p("DECQ CX")
 	p("JNZ loop1")
 	fmt.Fprintf(w, "done:\n")
@@ -183,6 +195,10 @@ func emit(w *bytes.Buffer, is isa, name string, mr, nv int) {
 	p("RET")
 	fmt.Fprintf(w, "\n")
 }
+
+// prefetchDist is how many k steps ahead the kernels prefetch B rows: B may
+// be read in place from a large im2col matrix, one row per page.
+const prefetchDist = 16
 
 func log2(x int) int {
 	n := 0

@@ -67,38 +67,52 @@ func fill(rng *rand.Rand, rows, cols, ld int) []float32 {
 // reference computes the product in float64 and also returns, per element,
 // the sum of magnitudes of its terms (for the rounding tolerance).
 func reference(c call, a []float32, lda int, b []float32, ldb int, cm []float32, ldc int) (want, mag []float64) {
-	want = make([]float64, c.m*c.n)
-	mag = make([]float64, c.m*c.n)
-	at := func(i, p int) float64 {
-		if c.tA != blas.NoTrans {
-			return float64(a[p*lda+i])
+	m, n, k := c.m, c.n, c.k
+	want = make([]float64, m*n)
+	mag = make([]float64, m*n)
+	// Dense float64 copies of op(A) (m×k) and op(B) (k×n).
+	opA := make([]float64, m*k)
+	opB := make([]float64, k*n)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			if c.tA != blas.NoTrans {
+				opA[i*k+p] = float64(a[p*lda+i])
+			} else {
+				opA[i*k+p] = float64(a[i*lda+p])
+			}
 		}
-		return float64(a[i*lda+p])
 	}
-	bt := func(p, j int) float64 {
-		if c.tB != blas.NoTrans {
-			return float64(b[j*ldb+p])
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			if c.tB != blas.NoTrans {
+				opB[p*n+j] = float64(b[j*ldb+p])
+			} else {
+				opB[p*n+j] = float64(b[p*ldb+j])
+			}
 		}
-		return float64(b[p*ldb+j])
 	}
-	for i := 0; i < c.m; i++ {
-		for j := 0; j < c.n; j++ {
-			var s, sm float64
-			if c.alpha != 0 {
-				for p := 0; p < c.k; p++ {
-					t := at(i, p) * bt(p, j)
-					s += t
-					sm += math.Abs(t)
+	alpha, beta := float64(c.alpha), float64(c.beta)
+	for i := 0; i < m; i++ {
+		w := want[i*n : i*n+n]
+		g := mag[i*n : i*n+n]
+		if alpha != 0 {
+			for p := 0; p < k; p++ {
+				aip := opA[i*k+p]
+				for j, bv := range opB[p*n : p*n+n] {
+					t := aip * bv
+					w[j] += t
+					g[j] += math.Abs(t)
 				}
 			}
-			s *= float64(c.alpha)
-			sm *= math.Abs(float64(c.alpha))
-			if c.beta != 0 {
-				cv := float64(cm[i*ldc+j])
-				s += float64(c.beta) * cv
-				sm += math.Abs(float64(c.beta) * cv)
+		}
+		for j := range w {
+			w[j] *= alpha
+			g[j] *= math.Abs(alpha)
+			if beta != 0 {
+				cv := beta * float64(cm[i*ldc+j])
+				w[j] += cv
+				g[j] += math.Abs(cv)
 			}
-			want[i*c.n+j], mag[i*c.n+j] = s, sm
 		}
 	}
 	return want, mag
