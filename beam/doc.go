@@ -48,8 +48,8 @@
 //     with labelfree.Register): a ParDo with Transform. Each stage runs on
 //     a worker's rows exactly as on the local executor: failed rows pass
 //     untouched, a stage's error fails its row only, BatchTransformers get
-//     batches of their BatchSize (rows are gathered per bundle, up to
-//     DefaultBufferRows or the stage's batch size).
+//     batches of their BatchSize (a worker gathers two rows per core of a
+//     bundle, or a batch if larger, and runs them on all its cores).
 //   - lime.ImageLIME: Explain. Each image is explained whole on one worker;
 //     its perturbed samples never leave it (see Explain).
 //   - features.LogisticRegression (an Estimator): Fit gathers the training

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -121,9 +122,6 @@ func TestFeaturizeFitPredictEqualsLocalExecutor(t *testing.T) {
 	}
 	for _, bb := range backbones {
 		t.Run(bb.name, func(t *testing.T) {
-			if bb.bb == nil && testing.Short() {
-				t.Skip("MobileNetV2 inference in -short mode")
-			}
 			in := &labelfree.Dataset{Classes: []string{"background", "red"}}
 			n := 24
 			if bb.bb == nil {
@@ -217,4 +215,34 @@ func TestExplainEqualsLocalExecutor(t *testing.T) {
 	}
 	require.Positive(t, nboxes, "the red squares give boxes")
 	require.Len(t, got.Failed(), 2)
+}
+
+// aborter is a BatchTransformer whose batches fail as a whole: on the
+// local executor that aborts the run, on Beam the pipeline.
+type aborter struct{}
+
+func (aborter) Info() labelfree.StageInfo { return labelfree.StageInfo{Name: "aborter"} }
+func (aborter) BatchSize() int            { return 2 }
+func (aborter) Transform(context.Context, *labelfree.Row) error {
+	return nil
+}
+func (aborter) TransformBatch(context.Context, []*labelfree.Row) error {
+	return errors.New("backbone out of memory")
+}
+
+func init() { labelfree.Register[*aborter]() }
+
+func TestBatchErrorFailsThePipelineAsItAbortsTheExecutor(t *testing.T) {
+	in := rowsWithFailures(6)
+	model := &labelfree.PipelineModel{Stages: []labelfree.Stage{&aborter{}}}
+	_, err := (&labelfree.Executor{}).Transform(context.Background(), model, cloneDataset(t, in))
+	require.ErrorContains(t, err, "backbone out of memory")
+
+	p, s := beam.NewPipelineWithRoot()
+	rows, err := lfbeam.Create(s, in)
+	require.NoError(t, err)
+	out, err := lfbeam.Transform(s, model, rows)
+	require.NoError(t, err)
+	require.NoError(t, lfbeam.WriteRows(s, t.TempDir()+"/rows", out))
+	require.ErrorContains(t, ptest.Run(p), "backbone out of memory")
 }

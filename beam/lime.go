@@ -95,7 +95,7 @@ type limeFn struct {
 	// SLIC is the segmenter's parameters; nil means SLIC's defaults.
 	SLIC *superpixel.SLIC
 
-	stage *lime.ImageLIME
+	run *rowRunner
 }
 
 func (f *limeFn) Setup() error {
@@ -114,22 +114,14 @@ func (f *limeFn) Setup() error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	f.stage = l
+	f.run = newRowRunner([]labelfree.Stage{l})
 	return nil
 }
 
 func (f *limeFn) ProcessElement(ctx context.Context, b []byte, emit func([]byte)) error {
-	r, err := Decode(b)
-	if err != nil {
-		return err
-	}
-	if err := runStages(ctx, []labelfree.Stage{f.stage}, []*labelfree.Row{r}); err != nil {
-		return err
-	}
-	out, err := r.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("lfbeam: %w", err)
-	}
-	emit(out)
-	return nil
+	return f.run.add(ctx, b, emit)
+}
+
+func (f *limeFn) FinishBundle(ctx context.Context, emit func([]byte)) error {
+	return f.run.flush(ctx, emit)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -17,11 +18,6 @@ func init() {
 	register.DoFn4x1[context.Context, []byte, []byte, func([]byte), error](&transformSideFn{})
 }
 
-// DefaultBufferRows is how many rows a worker gathers before running a
-// model with a BatchTransformer stage (an ImageFeaturizer, say), when the
-// stages' own batch sizes are smaller.
-const DefaultBufferRows = 64
-
 // Transform runs a fitted model over a PCollection of encoded rows (see
 // Create and ReadDataset) as one ParDo and returns the transformed rows.
 //
@@ -33,7 +29,9 @@ const DefaultBufferRows = 64
 // labelfree.Executor runs it: rows that failed before are passed on
 // untouched, a stage's error fails only its row (which is emitted with its
 // error, never dropped), and BatchTransformer stages get their rows in
-// batches. Because per-row work is a pure function of the row and
+// batches; a worker gathers two rows per core of a bundle (or a stage's
+// batch size, if larger) and runs them on all its cores. Because
+// per-row work is a pure function of the row and
 // randomness comes from Row.Seed, the output equals the local executor's
 // row for row.
 //
@@ -93,21 +91,27 @@ func loadModel(b []byte) (*labelfree.PipelineModel, error) {
 	return m, nil
 }
 
-// rowRunner buffers a bundle's rows and runs a model over them.
+// bufferRows is how many rows of a bundle a worker gathers before running
+// them through the stages: two per core keeps every core busy without
+// holding many decoded images.
+func bufferRows() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// rowRunner buffers a bundle's rows and runs stages over them with the
+// local executor, using every core of the worker.
 type rowRunner struct {
-	model  *labelfree.PipelineModel
+	stages []labelfree.Stage
 	buffer int
 	rows   []*labelfree.Row
 }
 
-func newRowRunner(m *labelfree.PipelineModel) *rowRunner {
-	n := 1
-	for _, st := range m.Stages {
+func newRowRunner(stages []labelfree.Stage) *rowRunner {
+	n := bufferRows()
+	for _, st := range stages {
 		if bt, ok := st.(labelfree.BatchTransformer); ok {
-			n = max(n, DefaultBufferRows, bt.BatchSize())
+			n = max(n, bt.BatchSize())
 		}
 	}
-	return &rowRunner{model: m, buffer: n}
+	return &rowRunner{stages: stages, buffer: n}
 }
 
 // add decodes an element and runs the buffer when it is full.
@@ -123,15 +127,14 @@ func (rr *rowRunner) add(ctx context.Context, b []byte, emit func([]byte)) error
 	return nil
 }
 
-// flush runs every stage over the buffered rows, in order, with the local
-// executor's per-stage semantics, and emits them.
+// flush runs every stage over the buffered rows, in order, and emits them.
 func (rr *rowRunner) flush(ctx context.Context, emit func([]byte)) error {
 	if len(rr.rows) == 0 {
 		return nil
 	}
 	rows := rr.rows
 	rr.rows = nil
-	if err := runStages(ctx, rr.model.Stages, rows); err != nil {
+	if err := runStages(ctx, rr.stages, rows); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -144,11 +147,12 @@ func (rr *rowRunner) flush(ctx context.Context, emit func([]byte)) error {
 	return nil
 }
 
-// runStages runs each stage over rows with a single-worker local executor,
-// which skips failed rows, fails rows on their own errors and panics, and
-// batches for BatchTransformers: the same code path as a local run.
+// runStages runs each stage over rows with the local executor (one
+// goroutine per core), which skips failed rows, fails rows on their own
+// errors and panics, and batches for BatchTransformers: the same code path
+// as a local run, so the same results.
 func runStages(ctx context.Context, stages []labelfree.Stage, rows []*labelfree.Row) error {
-	ex := labelfree.Executor{Workers: 1}
+	ex := labelfree.Executor{}
 	ds := &labelfree.Dataset{Rows: rows}
 	for _, st := range stages {
 		if _, err := ex.Transform(ctx, st, ds); err != nil {
@@ -170,7 +174,7 @@ func (f *transformFn) Setup() error {
 	if err != nil {
 		return err
 	}
-	f.run = newRowRunner(m)
+	f.run = newRowRunner(m.Stages)
 	return nil
 }
 
@@ -195,7 +199,7 @@ func (f *transformSideFn) ProcessElement(ctx context.Context, row, model []byte,
 		if err != nil {
 			return err
 		}
-		f.run = newRowRunner(m)
+		f.run = newRowRunner(m.Stages)
 	}
 	return f.run.add(ctx, row, emit)
 }
