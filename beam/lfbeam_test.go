@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"image"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -245,4 +247,29 @@ func TestBatchErrorFailsThePipelineAsItAbortsTheExecutor(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, lfbeam.WriteRows(s, t.TempDir()+"/rows", out))
 	require.ErrorContains(t, ptest.Run(p), "backbone out of memory")
+}
+
+func TestReadRowsStopsOnCancellationAndRefusesDamage(t *testing.T) {
+	in := rowsWithFailures(5)
+	out := ""
+	got := runPipeline(t, func(s beam.Scope, o string) {
+		out = o
+		rows, err := lfbeam.Create(s, in)
+		require.NoError(t, err)
+		require.NoError(t, lfbeam.WriteRows(s, o, rows))
+	})
+	requireSameRows(t, in, got)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := lfbeam.ReadRows(ctx, out)
+	require.ErrorIs(t, err, context.Canceled)
+
+	require.NoError(t, os.WriteFile(out+"-damaged"+lfbeam.RowsSuffix, []byte("LFROWS1\n\x10LFR1"), 0o644))
+	_, err = lfbeam.ReadRows(context.Background(), out)
+	require.ErrorContains(t, err, "row 0: truncated")
+
+	empty, err := lfbeam.ReadRows(context.Background(), filepath.Join(t.TempDir(), "none"))
+	require.NoError(t, err)
+	require.Empty(t, empty.Rows)
 }
