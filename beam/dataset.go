@@ -19,7 +19,7 @@ import (
 func init() {
 	register.DoFn3x1[context.Context, []byte, func([]byte), error](&readManifestFn{})
 	register.DoFn3x1[context.Context, []byte, func([]byte), error](&loadImageFn{})
-	register.DoFn3x1[context.Context, int, func(*[]byte) bool, error](&writeDatasetFn{})
+	register.DoFn3x1[context.Context, []byte, func(*[]byte) bool, error](&writeDatasetFn{})
 	// dataset.Decoder is a Transformer worth distributing (decoding is
 	// per-row work) but its package does not register it for persistence.
 	labelfree.Register[*dataset.Decoder]()
@@ -144,7 +144,9 @@ func WriteDataset(s beam.Scope, dir string, classes []string, col beam.PCollecti
 		fn.Options = *opts
 	}
 	s = s.Scope("lfbeam.WriteDataset")
-	beam.ParDo0(s, fn, beam.GroupByKey(s, beam.AddFixedKey(s, col)))
+	// One impulse element with every row as a side input: the dataset is
+	// written exactly once, even when it has no rows.
+	beam.ParDo0(s, fn, beam.Impulse(s), beam.SideInput{Input: col})
 	return nil
 }
 
@@ -157,7 +159,7 @@ type writeDatasetFn struct {
 	Options dataset.WriteOptions
 }
 
-func (f *writeDatasetFn) ProcessElement(ctx context.Context, _ int, iter func(*[]byte) bool) error {
+func (f *writeDatasetFn) ProcessElement(ctx context.Context, _ []byte, iter func(*[]byte) bool) error {
 	ds := &labelfree.Dataset{Classes: f.Classes}
 	var b []byte
 	for iter(&b) {

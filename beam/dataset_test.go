@@ -107,3 +107,28 @@ func TestWriteDatasetEqualsDatasetWrite(t *testing.T) {
 	requireSameRows(t, want, got)
 	require.Len(t, got.Failed(), 3)
 }
+
+func TestEmptyDatasetRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	local := tempDir(t)
+	empty := &labelfree.Dataset{Classes: []string{"a", "b"}}
+	require.NoError(t, dataset.Write(ctx, local, empty, nil))
+
+	dist := tempDir(t)
+	rowsOut := filepath.Join(t.TempDir(), "rows")
+	p, s := beam.NewPipelineWithRoot()
+	rows, classes, err := lfbeam.ReadDataset(ctx, s, local, nil)
+	require.NoError(t, err)
+	require.Equal(t, empty.Classes, classes)
+	require.NoError(t, lfbeam.WriteDataset(s, dist, classes, rows, nil))
+	require.NoError(t, lfbeam.WriteRows(s, rowsOut, rows))
+	require.NoError(t, ptest.Run(p))
+
+	got, err := dataset.Read(ctx, dist, nil)
+	require.NoError(t, err)
+	require.Empty(t, got.Rows)
+	require.Equal(t, empty.Classes, got.Classes)
+	back, err := lfbeam.ReadRows(ctx, rowsOut)
+	require.NoError(t, err)
+	require.Empty(t, back.Rows)
+}

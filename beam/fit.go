@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register.DoFn4x1[context.Context, int, func(*[]byte) bool, func([]byte), error](&fitFn{})
+	register.DoFn4x1[context.Context, []byte, func(*[]byte) bool, func([]byte), error](&fitFn{})
 	register.Iter1[[]byte]()
 	register.DoFn2x1[context.Context, []byte, error](&writeModelFn{})
 	RegisterEstimator[*features.LogisticRegression]()
@@ -82,8 +82,10 @@ func Fit(s beam.Scope, est labelfree.Estimator, classes []string, rows beam.PCol
 		return beam.PCollection{}, fmt.Errorf("lfbeam: fit: encode estimator %s: %w", est.Info().Name, err)
 	}
 	s = s.Scope("lfbeam.Fit")
-	grouped := beam.GroupByKey(s, beam.AddFixedKey(s, rows))
-	return beam.ParDo(s, &fitFn{Type: name, Estimator: js, Classes: classes}, grouped), nil
+	// One impulse element with every row as a side input: the fit runs
+	// exactly once, on one worker, even when there are no rows (and then
+	// fails as the local executor's would).
+	return beam.ParDo(s, &fitFn{Type: name, Estimator: js, Classes: classes}, beam.Impulse(s), beam.SideInput{Input: rows}), nil
 }
 
 type fitFn struct {
@@ -95,7 +97,7 @@ type fitFn struct {
 	Classes []string
 }
 
-func (f *fitFn) ProcessElement(ctx context.Context, _ int, iter func(*[]byte) bool, emit func([]byte)) error {
+func (f *fitFn) ProcessElement(ctx context.Context, _ []byte, iter func(*[]byte) bool, emit func([]byte)) error {
 	estimators.RLock()
 	t, ok := estimators.types[f.Type]
 	estimators.RUnlock()

@@ -273,3 +273,28 @@ func TestReadRowsStopsOnCancellationAndRefusesDamage(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, empty.Rows)
 }
+
+func TestFitFailureFailsThePipelineAsLocally(t *testing.T) {
+	in := &labelfree.Dataset{Classes: []string{"a", "b"}}
+	for i := range 3 {
+		r := labelfree.NewRow(string(rune('a' + i)))
+		labelfree.Set(r, labelfree.Embedding, []float32{float32(i), 1})
+		labelfree.Set(r, labelfree.Label, 0) // one class only
+		in.Rows = append(in.Rows, r)
+	}
+	p, err := labelfree.NewPipeline(&features.LogisticRegression{})
+	require.NoError(t, err)
+	_, _, localErr := (&labelfree.Executor{}).Fit(context.Background(), p, in)
+	require.Error(t, localErr)
+
+	bp, s := beam.NewPipelineWithRoot()
+	rows, err := lfbeam.Create(s, in)
+	require.NoError(t, err)
+	model, err := lfbeam.Fit(s, &features.LogisticRegression{}, in.Classes, rows)
+	require.NoError(t, err)
+	lfbeam.WriteModel(s, filepath.Join(t.TempDir(), "model"), model)
+	err = ptest.Run(bp)
+	require.Error(t, err)
+	require.ErrorContains(t, err, "fewer than two classes")
+	require.ErrorIs(t, localErr, features.ErrOneClass)
+}
