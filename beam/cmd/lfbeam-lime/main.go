@@ -31,18 +31,18 @@ import (
 )
 
 var (
-	datasetDir = flag.String("dataset", "", "dataset directory written by dataset.Write, visible to every worker (required)")
-	classifier = flag.String("classifier", "", "saved classifier pipeline (labelfree.SaveFile), local or gs:// (required)")
-	output     = flag.String("output", "", "prefix of the output row files, local or gs:// (required)")
-	samples    = flag.Int("samples", lime.DefaultSamples, "perturbed samples per image")
-	segments   = flag.Int("segments", superpixel.DefaultSegments, "SLIC superpixels per image")
-	seed       = flag.Uint64("seed", 0, "LIME seed (combined with each row's ID)")
+	datasetDir     = flag.String("dataset", "", "dataset directory written by dataset.Write, visible to every worker (required)")
+	classifierPath = flag.String("classifier", "", "saved classifier pipeline (labelfree.SaveFile), local or gs:// (required)")
+	output         = flag.String("output", "", "prefix of the output row files, local or gs:// (required)")
+	samples        = flag.Int("samples", lime.DefaultSamples, "perturbed samples per image")
+	segments       = flag.Int("segments", superpixel.DefaultSegments, "SLIC superpixels per image")
+	seed           = flag.Uint64("seed", 0, "LIME seed (combined with each row's ID)")
 )
 
 func main() {
 	flag.Parse()
 	beam.Init()
-	if *datasetDir == "" || *classifier == "" || *output == "" {
+	if *datasetDir == "" || *classifierPath == "" || *output == "" {
 		log.Fatal("lfbeam-lime: --dataset, --classifier and --output are required")
 	}
 	ctx := context.Background()
@@ -52,7 +52,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	model, err := loadModel(ctx, *classifier)
+	model, err := loadModel(ctx, *classifierPath)
 	if err != nil {
 		return err
 	}
