@@ -16,8 +16,10 @@
 // every column through the column's codec. Workers run the same binary as
 // the launching program, so every column and stage type it declares is
 // known to them. Fitted models travel as labelfree.Save bytes in a DoFn's
-// exported field (or as a one-element side input when the pipeline fits
-// them) and are loaded once per worker.
+// exported field (Transform), as a file each worker reads (TransformFile,
+// for models too large to travel inside the submitted pipeline) or as a
+// one-element side input when the pipeline fits them (TransformWith), and
+// are loaded once per worker.
 //
 // Beam keeps no order; Create and ReadDataset record each row's place in
 // the Position column and ReadRows (or WriteDataset) restores it, so the

@@ -53,23 +53,36 @@ func TestTransformEqualsLocalExecutor(t *testing.T) {
 		{"two stages", []labelfree.Stage{&redness{Threshold: 60}, &doubler{Batch: 4}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := rowsWithFailures(40)
-			model := &labelfree.PipelineModel{Stages: tt.stages}
-			want, err := (&labelfree.Executor{Workers: 3}).Transform(context.Background(), model, cloneDataset(t, in))
-			require.NoError(t, err)
-			require.NotEmpty(t, want.Failed())
+		for _, fromFile := range []bool{false, true} {
+			name := tt.name
+			if fromFile {
+				name += " from a model file"
+			}
+			t.Run(name, func(t *testing.T) {
+				in := rowsWithFailures(40)
+				model := &labelfree.PipelineModel{Stages: tt.stages}
+				want, err := (&labelfree.Executor{Workers: 3}).Transform(context.Background(), model, cloneDataset(t, in))
+				require.NoError(t, err)
+				require.NotEmpty(t, want.Failed())
 
-			got := runPipeline(t, func(s beam.Scope, out string) {
-				rows, err := lfbeam.Create(s, in)
-				require.NoError(t, err)
-				res, err := lfbeam.Transform(s, model, rows)
-				require.NoError(t, err)
-				require.NoError(t, lfbeam.WriteRows(s, out, res))
+				path := filepath.Join(t.TempDir(), "model.lfm")
+				require.NoError(t, labelfree.SaveFile(path, model))
+				got := runPipeline(t, func(s beam.Scope, out string) {
+					rows, err := lfbeam.Create(s, in)
+					require.NoError(t, err)
+					var res beam.PCollection
+					if fromFile {
+						res, err = lfbeam.TransformFile(context.Background(), s, path, rows)
+					} else {
+						res, err = lfbeam.Transform(s, model, rows)
+					}
+					require.NoError(t, err)
+					require.NoError(t, lfbeam.WriteRows(s, out, res))
+				})
+				requireSameRows(t, want, got)
+				assert.Equal(t, len(want.Failed()), len(got.Failed()))
 			})
-			requireSameRows(t, want, got)
-			assert.Equal(t, len(want.Failed()), len(got.Failed()))
-		})
+		}
 	}
 }
 
@@ -89,6 +102,8 @@ func TestTransformRefusesWhatCannotShip(t *testing.T) {
 	_, err = lfbeam.Transform(s, &labelfree.PipelineModel{}, rows)
 	require.ErrorContains(t, err, "no stages")
 	_, err = lfbeam.Transform(s, nil, rows)
+	require.Error(t, err)
+	_, err = lfbeam.TransformFile(context.Background(), s, filepath.Join(t.TempDir(), "missing.lfm"), rows)
 	require.Error(t, err)
 
 	_, err = lfbeam.Explain(s, lime.ImageLIME{Classifier: lime.ClassifierFunc(nil)}, nil, rows)

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/labelfree/labelfree"
@@ -16,6 +18,7 @@ import (
 func init() {
 	register.DoFn3x1[context.Context, []byte, func([]byte), error](&transformFn{})
 	register.DoFn4x1[context.Context, []byte, []byte, func([]byte), error](&transformSideFn{})
+	register.DoFn3x1[context.Context, []byte, func([]byte), error](&transformFileFn{})
 }
 
 // Transform runs a fitted model over a PCollection of encoded rows (see
@@ -55,6 +58,43 @@ func Transform(s beam.Scope, model *labelfree.PipelineModel, rows beam.PCollecti
 func TransformWith(s beam.Scope, model, rows beam.PCollection) beam.PCollection {
 	s = s.Scope("lfbeam.TransformWith")
 	return beam.ParDo(s, &transformSideFn{}, rows, beam.SideInput{Input: model})
+}
+
+// TransformFile is Transform with the model read by each worker from a
+// file saved with labelfree.SaveFile, through Beam's filesystem package (a
+// shared path, or gs:// and the like once their package is imported),
+// instead of travelling inside the pipeline description. Use it for large
+// models (an ImageFeaturizer with an imported ONNX backbone): runners
+// limit the size of a submitted pipeline (Dataflow to about 10 MB). The
+// launcher reads the file once to check it.
+func TransformFile(ctx context.Context, s beam.Scope, path string, rows beam.PCollection) (beam.PCollection, error) {
+	b, err := readFile(ctx, path)
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	if _, err := loadModel(b); err != nil {
+		return beam.PCollection{}, err
+	}
+	s = s.Scope("lfbeam.TransformFile")
+	return beam.ParDo(s, &transformFileFn{Path: path}, rows), nil
+}
+
+func readFile(ctx context.Context, path string) ([]byte, error) {
+	fs, err := filesystem.New(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("lfbeam: %w", err)
+	}
+	defer fs.Close()
+	rc, err := fs.OpenRead(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("lfbeam: %w", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("lfbeam: read %s: %w", path, err)
+	}
+	return b, nil
 }
 
 func saveModel(model *labelfree.PipelineModel) ([]byte, error) {
@@ -210,5 +250,33 @@ func (f *transformSideFn) FinishBundle(ctx context.Context, _ []byte, emit func(
 	if f.run == nil {
 		return nil
 	}
+	return f.run.flush(ctx, emit)
+}
+
+type transformFileFn struct {
+	// Path is the saved model's file.
+	Path string
+
+	run *rowRunner
+}
+
+func (f *transformFileFn) Setup(ctx context.Context) error {
+	b, err := readFile(ctx, f.Path)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(b)
+	if err != nil {
+		return err
+	}
+	f.run = newRowRunner(m.Stages)
+	return nil
+}
+
+func (f *transformFileFn) ProcessElement(ctx context.Context, row []byte, emit func([]byte)) error {
+	return f.run.add(ctx, row, emit)
+}
+
+func (f *transformFileFn) FinishBundle(ctx context.Context, emit func([]byte)) error {
 	return f.run.flush(ctx, emit)
 }
