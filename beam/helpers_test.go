@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -24,10 +23,7 @@ import (
 )
 
 // TestMain initialises Beam (workers run in this process on prism).
-// Prism's INFO logs (one line per job step) are dropped to keep test
-// output readable; warnings and errors still show.
 func TestMain(m *testing.M) {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ptest.MainWithDefault(m, "prism")
 }
 
