@@ -11,7 +11,7 @@ import (
 // Default box options.
 const (
 	DefaultMinDensity = 0.35
-	DefaultMinShare   = 0.05
+	DefaultMinShare   = 0.1
 	// DefaultGapFraction sets the default Gap: 5% of the image's longer
 	// side (16 pixels at 320×240).
 	DefaultGapFraction = 0.05
@@ -41,8 +41,10 @@ type BoxOptions struct {
 	// DefaultGapFraction of the image's longer side; negative means
 	// touching superpixels only.
 	Gap int
-	// MinShare drops groups carrying less than this share of the selected
-	// importance; 0 means DefaultMinShare.
+	// MinShare drops groups carrying less importance than this share of
+	// the strongest group's: two animals of similar size both stay, while
+	// the scattered superpixels a real classifier's noise selects do not.
+	// 0 means DefaultMinShare.
 	MinShare float64
 	// KeepLowFidelity draws boxes even for explanations flagged
 	// LowFidelity, which otherwise give none.
@@ -189,7 +191,6 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 	}
 	groups := map[int]*group{}
 	var order []int
-	var selWeight float64
 	for _, k := range sel {
 		r := find(k)
 		g, ok := groups[r]
@@ -200,7 +201,6 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 		}
 		g.members = append(g.members, k)
 		g.weight += e.Weights[k]
-		selWeight += e.Weights[k]
 	}
 	refine := o.Share == 0 && o.TopK == 0
 	for _, g := range groups {
@@ -210,15 +210,15 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 	if minShare == 0 {
 		minShare = DefaultMinShare
 	}
-	var kept []*group
 	var strongest float64
-	for _, r := range order {
-		g := groups[r]
-		if g.weight < minShare*selWeight {
-			continue
-		}
-		kept = append(kept, g)
+	for _, g := range groups {
 		strongest = math.Max(strongest, g.weight)
+	}
+	var kept []*group
+	for _, r := range order {
+		if g := groups[r]; g.weight >= minShare*strongest {
+			kept = append(kept, g)
+		}
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].weight > kept[j].weight })
 	boxes := make([]labelfree.Box, len(kept))
