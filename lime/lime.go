@@ -35,7 +35,7 @@ const (
 	DefaultKernelWidth  = 0.25 // lime's kernel_width for images
 	DefaultRidgeAlpha   = 1.0  // lime's Ridge(alpha=1)
 	DefaultMinFidelity  = 0.2
-	DefaultKeepFraction = 0.5
+	DefaultKeepFraction = 0.7
 )
 
 // ImageLIME explains a classifier's prediction for each image. Its zero

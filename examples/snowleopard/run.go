@@ -88,7 +88,10 @@ func run(ctx context.Context, c config) (*report, error) {
 		}
 	}
 	p, err := labelfree.NewPipeline(
-		&features.ImageFeaturizer{Backbone: bb},
+		// Stretch, not centre-crop: a camera trap's animal is as likely at
+		// the frame's edge as in its middle, and LIME can only find what
+		// the classifier sees.
+		&features.ImageFeaturizer{Backbone: bb, Crop: features.Stretch},
 		&features.LogisticRegression{Balanced: true, Standardize: true, C: 0.1},
 	)
 	if err != nil {
@@ -132,8 +135,8 @@ func run(ctx context.Context, c config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.step("LIME", t0, len(explained.Rows), len(explained.Failed()))
 	rep.lime = evaluateBoxes(explained)
+	rep.step("LIME", t0, len(explained.Rows), len(explained.Failed()))
 
 	if err := writeReport(c.out, rep, explained); err != nil {
 		return nil, err
