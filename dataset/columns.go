@@ -23,8 +23,11 @@ var (
 	Size = labelfree.NewColumn[image.Point]("dataset.size", "image width and height")
 	// ContentHash is the lowercase hex SHA-256 of the image bytes.
 	ContentHash = labelfree.NewColumn[string]("dataset.sha256", "SHA-256 of the image bytes, hex")
-	// PerceptualHash is a 64-bit perceptual hash of the image (see PHash).
+	// PerceptualHash is the 64-bit DCT perceptual hash of the image (see
+	// PHash).
 	PerceptualHash = labelfree.NewColumn[uint64]("dataset.phash", "64-bit perceptual hash")
+	// DifferenceHash is a 64-bit difference hash of the image (see DHash).
+	DifferenceHash = labelfree.NewColumn[uint64]("dataset.dhash", "64-bit difference hash")
 	// DuplicateOf is the ID of the row a duplicate row was found to repeat.
 	DuplicateOf = labelfree.NewColumn[string]("dataset.duplicate_of", "ID of the row this row duplicates")
 	// Split is the row's partition: SplitTrain or SplitTest.

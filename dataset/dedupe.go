@@ -41,8 +41,9 @@ func (e *DuplicateError) Error() string {
 func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
 
 // Dedupe sets aside exact duplicates (same SHA-256 of the bytes) and near
-// duplicates (perceptual hashes at most MaxDistance bits apart: resized,
-// recompressed or lightly edited copies). A duplicate row stays in the
+// duplicates (resized, recompressed or lightly edited copies): images whose
+// PHash values are at most MaxDistance bits apart and whose DHash values,
+// an independent confirmation, at most MaxDHashDistance bits apart. A duplicate row stays in the
 // dataset, failed with a *DuplicateError, with DuplicateOf naming the row
 // kept; Duplicates lists them.
 //
@@ -59,8 +60,12 @@ type Dedupe struct {
 	// hashes of near duplicates; 0 means 6, negative turns near-duplicate
 	// detection off.
 	MaxDistance int
-	// UseDHash uses DHash instead of PHash.
-	UseDHash bool
+	// MaxDHashDistance is the largest Hamming distance between the DHash
+	// values of near duplicates; 0 means 8, negative skips this check.
+	// On synthetic camera-trap scenes, the few distinct scenes whose
+	// PHash values lie within 8 bits are 11 or more DHash bits apart,
+	// while recompressed and resized copies stay within 6.
+	MaxDHashDistance int
 	// MaxPixels bounds images decoded from ImageBytes; 0 means
 	// DefaultMaxPixels.
 	MaxPixels int
@@ -76,7 +81,7 @@ const DefaultMaxDistance = 6
 func (d *Dedupe) Info() labelfree.StageInfo {
 	return labelfree.StageInfo{
 		Name:   DedupeStage,
-		Writes: []labelfree.ColumnRef{ContentHash.Ref(), PerceptualHash.Ref(), DuplicateOf.Ref()},
+		Writes: []labelfree.ColumnRef{ContentHash.Ref(), PerceptualHash.Ref(), DifferenceHash.Ref(), DuplicateOf.Ref()},
 	}
 }
 
@@ -99,6 +104,10 @@ func (d *Dedupe) TransformDataset(ctx context.Context, ds *labelfree.Dataset) (*
 	maxDist := d.MaxDistance
 	if maxDist == 0 {
 		maxDist = DefaultMaxDistance
+	}
+	maxD := d.MaxDHashDistance
+	if maxD == 0 {
+		maxD = 8
 	}
 	rows := ds.OK()
 	// Hash in parallel.
@@ -135,8 +144,8 @@ func (d *Dedupe) TransformDataset(ctx context.Context, ds *labelfree.Dataset) (*
 	sort.SliceStable(order, func(a, b int) bool { return label(rows[order[a]]) > label(rows[order[b]]) })
 
 	type kept struct {
-		id    string
-		phash uint64
+		id           string
+		phash, dhash uint64
 	}
 	bySHA := map[string]string{}
 	var keepers []kept
@@ -153,9 +162,10 @@ func (d *Dedupe) TransformDataset(ctx context.Context, ds *labelfree.Dataset) (*
 		bySHA[sum] = r.ID
 		if maxDist >= 0 {
 			ph, _ := labelfree.Get(r, PerceptualHash)
+			dh, _ := labelfree.Get(r, DifferenceHash)
 			best, bestID := maxDist+1, ""
 			for _, k := range keepers {
-				if dist := Hamming(ph, k.phash); dist < best {
+				if dist := Hamming(ph, k.phash); dist < best && (maxD < 0 || Hamming(dh, k.dhash) <= maxD) {
 					best, bestID = dist, k.id
 				}
 			}
@@ -163,7 +173,7 @@ func (d *Dedupe) TransformDataset(ctx context.Context, ds *labelfree.Dataset) (*
 				markDuplicate(r, &DuplicateError{Of: bestID, Distance: best})
 				continue
 			}
-			keepers = append(keepers, kept{r.ID, ph})
+			keepers = append(keepers, kept{r.ID, ph, dh})
 		}
 	}
 	return ds, nil
@@ -198,11 +208,8 @@ func (d *Dedupe) hash(r *labelfree.Row, perceptual bool) error {
 			return err
 		}
 	}
-	if d.UseDHash {
-		labelfree.Set(r, PerceptualHash, DHash(img))
-	} else {
-		labelfree.Set(r, PerceptualHash, PHash(img))
-	}
+	labelfree.Set(r, PerceptualHash, PHash(img))
+	labelfree.Set(r, DifferenceHash, DHash(img))
 	return nil
 }
 

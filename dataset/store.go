@@ -59,12 +59,14 @@ type ManifestRow struct {
 	SourceLicense     string `parquet:"source_license"`
 	SourceAttribution string `parquet:"source_attribution"`
 
-	AlsoFound    []ManifestSource `parquet:"also_found,list"`
-	TrueBoxes    []ManifestBox    `parquet:"true_boxes,list"`
-	DuplicateOf  string           `parquet:"duplicate_of"`
-	Augmentation string           `parquet:"augmentation"`
-	ErrorStage   string           `parquet:"error_stage"`
-	Error        string           `parquet:"error"`
+	AlsoFound []ManifestSource `parquet:"also_found,list"`
+	TrueBoxes []ManifestBox    `parquet:"true_boxes,list"`
+	// HasTrueBoxes tells "truth known: no boxes" from "truth unknown".
+	HasTrueBoxes bool   `parquet:"has_true_boxes"`
+	DuplicateOf  string `parquet:"duplicate_of"`
+	Augmentation string `parquet:"augmentation"`
+	ErrorStage   string `parquet:"error_stage"`
+	Error        string `parquet:"error"`
 }
 
 // ManifestSource is a search result in the manifest's also_found list.
@@ -186,7 +188,8 @@ func manifestRow(r *labelfree.Row, classes []string) ManifestRow {
 	for _, s := range also {
 		m.AlsoFound = append(m.AlsoFound, ManifestSource{Provider: s.Provider, Query: s.Query, Rank: int64(s.Rank), ImageURL: s.ImageURL, PageURL: s.PageURL})
 	}
-	boxes, _ := labelfree.Get(r, labelfree.TrueBoxes)
+	boxes, ok := labelfree.Get(r, labelfree.TrueBoxes)
+	m.HasTrueBoxes = ok
 	for _, b := range boxes {
 		m.TrueBoxes = append(m.TrueBoxes, ManifestBox{X0: b.X0, Y0: b.Y0, X1: b.X1, Y1: b.Y1, Score: b.Score, Class: int64(b.Class)})
 	}
@@ -212,6 +215,17 @@ func safeName(s string) string {
 		s = "_"
 	}
 	return s
+}
+
+// fileName turns a row ID into a file name; IDs that are not already safe
+// get a hash suffix, so that distinct IDs never share a file.
+func fileName(id string) string {
+	name := safeName(id)
+	if name != id || len(name) > 120 {
+		sum := sha256.Sum256([]byte(id))
+		name = name[:min(len(name), 100)] + "-" + hex.EncodeToString(sum[:6])
+	}
+	return name
 }
 
 func writeImage(dir string, r *labelfree.Row, m *ManifestRow, keepMeta bool, quality int) error {
@@ -242,7 +256,7 @@ func writeImage(dir string, r *labelfree.Row, m *ManifestRow, keepMeta bool, qua
 		class = "unlabelled"
 	}
 	ext := map[string]string{"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp"}[format]
-	rel := ImagesDir + "/" + safeName(class) + "/" + safeName(r.ID) + ext
+	rel := ImagesDir + "/" + safeName(class) + "/" + fileName(r.ID) + ext
 	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), b); err != nil {
 		return err
 	}
@@ -358,7 +372,7 @@ func rowFromManifest(dir string, m ManifestRow, classes []string, load bool) (*l
 		}
 		labelfree.Set(r, AlsoFound, also)
 	}
-	if m.TrueBoxes != nil {
+	if m.HasTrueBoxes {
 		boxes := make([]labelfree.Box, len(m.TrueBoxes))
 		for i, b := range m.TrueBoxes {
 			boxes[i] = labelfree.Box{X0: b.X0, Y0: b.Y0, X1: b.X1, Y1: b.Y1, Score: b.Score, Class: int(b.Class)}

@@ -657,6 +657,10 @@ func (m *LogisticModel) Info() labelfree.StageInfo {
 	}
 }
 
+// maxClasses bounds the classes of a loaded model, so a damaged file cannot
+// make predictions allocate without end.
+const maxClasses = 1 << 20
+
 // Validate checks that the model's shapes agree (a loaded file may not).
 func (m *LogisticModel) Validate() error {
 	bad := func(field, reason string) error {
@@ -667,6 +671,9 @@ func (m *LogisticModel) Validate() error {
 	}
 	if len(m.Classes) < 2 {
 		return bad("Classes", fmt.Sprintf("need at least 2 classes, got %d", len(m.Classes)))
+	}
+	if m.NumClasses > maxClasses {
+		return bad("NumClasses", fmt.Sprintf("%d is more than the %d supported", m.NumClasses, maxClasses))
 	}
 	for i, c := range m.Classes {
 		if c < 0 || c >= m.NumClasses || (i > 0 && c <= m.Classes[i-1]) {

@@ -10,8 +10,11 @@ import (
 
 // Default box options.
 const (
-	DefaultMinDensity = 0.5
+	DefaultMinDensity = 0.35
 	DefaultMinShare   = 0.05
+	// DefaultGapFraction sets the default Gap: 5% of the image's longer
+	// side (16 pixels at 320×240).
+	DefaultGapFraction = 0.05
 )
 
 // BoxOptions says which superpixels of an explanation make up the object
@@ -33,7 +36,10 @@ type BoxOptions struct {
 	// seed's mode) instead of one per group.
 	SingleBox bool
 	// Gap joins selected superpixels into one group when their bounding
-	// rectangles are at most Gap pixels apart, besides when they touch.
+	// rectangles are at most Gap pixels apart, besides when they touch, so
+	// an animal split by a branch or a dark stripe stays one box. 0 means
+	// DefaultGapFraction of the image's longer side; negative means
+	// touching superpixels only.
 	Gap int
 	// MinShare drops groups carrying less than this share of the selected
 	// importance; 0 means DefaultMinShare.
@@ -62,8 +68,6 @@ func (o BoxOptions) validate() error {
 		return bad("TopK", "is negative")
 	case o.MinDensity < 0 || o.MinDensity > 1 || math.IsNaN(o.MinDensity):
 		return bad("MinDensity", fmt.Sprintf("%v is outside [0, 1]", o.MinDensity))
-	case o.Gap < 0:
-		return bad("Gap", "is negative")
 	case o.MinShare < 0 || o.MinShare >= 1 || math.IsNaN(o.MinShare):
 		return bad("MinShare", fmt.Sprintf("%v is outside [0, 1)", o.MinShare))
 	}
@@ -164,9 +168,13 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 				}
 			}
 		}
-		if o.Gap > 0 {
+		gap := o.Gap
+		if gap == 0 {
+			gap = int(math.Round(DefaultGapFraction * float64(max(seg.Width, seg.Height))))
+		}
+		if gap > 0 {
 			for i, a := range sel {
-				ra := seg.Segments[a].Bounds.Inset(-o.Gap)
+				ra := seg.Segments[a].Bounds.Inset(-gap)
 				for _, b := range sel[i+1:] {
 					if ra.Overlaps(seg.Segments[b].Bounds) {
 						union(a, b)
@@ -224,8 +232,9 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 }
 
 // coreDensity is the share of the peak weight density above which a
-// superpixel is taken to lie wholly inside the object.
-const coreDensity = 0.8
+// superpixel is taken to lie (almost) wholly inside the object. Below 1 to
+// allow for the noise in the weights of real classifiers.
+const coreDensity = 0.6
 
 // groupBox returns the box around a group of superpixels. Without
 // refinement it is the union of their bounds. With it, superpixels whose

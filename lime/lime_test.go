@@ -252,7 +252,7 @@ func TestValidate(t *testing.T) {
 		{"Class", lime.ImageLIME{Classifier: ok, Class: -2}},
 		{"MinFidelity", lime.ImageLIME{Classifier: ok, MinFidelity: 2}},
 		{"Boxes.Share", lime.ImageLIME{Classifier: ok, Boxes: lime.BoxOptions{Share: 0.8, TopK: 3}}},
-		{"Boxes.Gap", lime.ImageLIME{Classifier: ok, Boxes: lime.BoxOptions{Gap: -1}}},
+		{"Boxes.MinShare", lime.ImageLIME{Classifier: ok, Boxes: lime.BoxOptions{MinShare: 1}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.field, func(t *testing.T) {

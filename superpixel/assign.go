@@ -44,17 +44,43 @@ func assignRowGo(l, a, b []int16, d []float32, lab []int32, p *kparams) {
 
 // assignRow runs the fastest kernel this CPU supports.
 func assignRow(l, a, b []int16, d []float32, lab []int32, p *kparams) {
-	n := len(d)
-	if useSIMD && n >= 8 {
-		m := n &^ 7
-		assignRowSIMD(l[:m], a[:m], b[:m], d[:m], lab[:m], p)
-		if m == n {
-			return
-		}
-		q := *p
-		q.x0 += float32(m)
-		assignRowGo(l[m:n], a[m:n], b[m:n], d[m:n], lab[m:n], &q)
+	if useSIMD {
+		assignRowSIMD(l, a, b, d, lab, p)
 		return
 	}
 	assignRowGo(l, a, b, d, lab, p)
+}
+
+// accumulateRowGo adds, for each run of equal labels k in lab, the run's
+// ΣL, Σa, Σb, length, 2Σx and y·length to sums[6k:6k+6].
+func accumulateRowGo(lab []int32, l, a, b []int16, sums []int64, y int) {
+	w := len(lab)
+	l, a, b = l[:w], a[:w], b[:w]
+	for i := 0; i < w; {
+		k := lab[i]
+		var sl, sa, sb int64
+		j := i
+		for ; j < w && lab[j] == k; j++ {
+			sl += int64(l[j])
+			sa += int64(a[j])
+			sb += int64(b[j])
+		}
+		n := int64(j - i)
+		s := sums[6*int(k) : 6*int(k)+6 : 6*int(k)+6]
+		s[0] += sl
+		s[1] += sa
+		s[2] += sb
+		s[3] += n
+		s[4] += int64(i+j-1) * n
+		s[5] += int64(y) * n
+		i = j
+	}
+}
+
+// accumulateRow runs the fastest accumulation kernel that suits the row.
+func accumulateRow(lab []int32, l, a, b []int16, sums []int64, y int) {
+	if useSIMD && accumulateRowSIMD(lab, l, a, b, sums, y) {
+		return
+	}
+	accumulateRowGo(lab, l, a, b, sums, y)
 }

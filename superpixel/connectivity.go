@@ -12,6 +12,8 @@ type ccState struct {
 	x0, x1   []int32   // run columns [x0, x1)
 	lab      []int32   // run label (input), then final segment
 	rowStart []int32   // runs of row y are rowStart[y]:rowStart[y+1]
+	ry       []int32   // row of each run
+	up, down []int32   // first run overlapping each run in the row above / below (or the next row's start)
 	parent   []int32   // union–find over runs, then over components
 	comp     []int32   // component of each run
 	size     []int32   // pixels per component
@@ -31,7 +33,7 @@ type colours struct {
 }
 
 func (c *ccState) extractRuns(lab []int32, w, h int) {
-	c.x0, c.x1, c.lab = c.x0[:0], c.x1[:0], c.lab[:0]
+	c.x0, c.x1, c.lab, c.ry = c.x0[:0], c.x1[:0], c.lab[:0], c.ry[:0]
 	c.rowStart = grow(c.rowStart, h+1)
 	for y := range h {
 		c.rowStart[y] = int32(len(c.x0))
@@ -45,6 +47,7 @@ func (c *ccState) extractRuns(lab []int32, w, h int) {
 			c.x0 = append(c.x0, int32(i))
 			c.x1 = append(c.x1, int32(j))
 			c.lab = append(c.lab, k)
+			c.ry = append(c.ry, int32(y))
 			i = j
 		}
 	}
@@ -84,12 +87,30 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 		c.parent[i] = int32(i)
 	}
 	if connect {
+		c.up = grow(c.up, nr)
+		c.down = grow(c.down, nr)
 		for y := 1; y < h; y++ {
 			i, ie := c.rowStart[y-1], c.rowStart[y]
 			j, je := ie, c.rowStart[y+1]
+			// up[j]: the first run of row y-1 overlapping run j (ie if
+			// none); down[i]: the first run of row y overlapping run i.
+			for q := j; q < je; q++ {
+				c.up[q] = ie
+			}
+			for q := i; q < ie; q++ {
+				c.down[q] = je
+			}
 			for i < ie && j < je {
-				if c.lab[i] == c.lab[j] && c.x0[i] < c.x1[j] && c.x0[j] < c.x1[i] {
-					union(c.parent, i, j)
+				if c.x0[i] < c.x1[j] && c.x0[j] < c.x1[i] {
+					if c.up[j] == ie {
+						c.up[j] = i
+					}
+					if c.down[i] == je {
+						c.down[i] = j
+					}
+					if c.lab[i] == c.lab[j] {
+						union(c.parent, i, j)
+					}
 				}
 				if c.x1[i] < c.x1[j] {
 					i++
@@ -211,7 +232,7 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 			}
 			var sl, sa, sb int64
 			for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
-				o := int(c.rowOf(r, h)) * w
+				o := int(c.ry[r]) * w
 				for x := o + int(c.x0[r]); x < o+int(c.x1[r]); x++ {
 					sl += int64(cols.l[x])
 					sa += int64(cols.a[x])
@@ -259,21 +280,20 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 			best, bestD, bestBig = o, d, big
 		}
 		for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
-			y := c.rowOf(r, h)
+			y := int(c.ry[r])
 			if r > c.rowStart[y] {
 				consider(r - 1)
 			}
 			if r+1 < c.rowStart[y+1] {
 				consider(r + 1)
 			}
-			for _, ny := range [2]int{y - 1, y + 1} {
-				if ny < 0 || ny >= h {
-					continue
+			if y > 0 {
+				for i := c.up[r]; i < c.rowStart[y] && c.x0[i] < c.x1[r]; i++ {
+					consider(i)
 				}
-				lo, hi := c.rowStart[ny], c.rowStart[ny+1]
-				// First run of row ny ending after x0.
-				i := lo + int32(searchInt32(c.x1[lo:hi], c.x0[r]))
-				for ; i < hi && c.x0[i] < c.x1[r]; i++ {
+			}
+			if y+1 < h {
+				for i := c.down[r]; i < c.rowStart[y+2] && c.x0[i] < c.x1[r]; i++ {
 					consider(i)
 				}
 			}
@@ -292,32 +312,4 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 			}
 		}
 	}
-}
-
-// rowOf returns the row of run r by binary search over rowStart.
-func (c *ccState) rowOf(r int32, h int) int {
-	lo, hi := 0, h // rowStart[lo] <= r < rowStart[hi]
-	for hi-lo > 1 {
-		m := (lo + hi) / 2
-		if c.rowStart[m] <= r {
-			lo = m
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}
-
-// searchInt32 returns the first index i with s[i] > v (s ascending).
-func searchInt32(s []int32, v int32) int {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s[m] > v {
-			hi = m
-		} else {
-			lo = m + 1
-		}
-	}
-	return lo
 }

@@ -164,6 +164,7 @@ type workspace struct {
 	centers []center  // colour in fixed-point units
 	sums    [][]int64 // per band, 6 per centre: ΣL, Σa, Σb, n, 2Σx, Σy
 	f, tmp  []float32 // blur scratch
+	inf     []float32 // a row of +Inf
 	cc      ccState
 }
 
@@ -174,13 +175,16 @@ func getWorkspace(n int) *workspace {
 	if ws == nil {
 		ws = &workspace{}
 	}
-	ws.l = grow(ws.l, n)
-	ws.a = grow(ws.a, n)
-	ws.b = grow(ws.b, n)
+	// The SIMD kernels read a little past the end of a row.
+	ws.l = grow(ws.l, n+slack)[:n]
+	ws.a = grow(ws.a, n+slack)[:n]
+	ws.b = grow(ws.b, n+slack)[:n]
+	ws.lab = grow(ws.lab, n+slack)[:n]
 	ws.dist = grow(ws.dist, n)
-	ws.lab = grow(ws.lab, n)
 	return ws
 }
+
+const slack = 16
 
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
@@ -369,11 +373,13 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 	for i := range ws.sums {
 		ws.sums[i] = grow(ws.sums[i], 6*k)
 	}
-	inf := float32(math.Inf(1))
+	ws.inf = grow(ws.inf, w)
+	for i := range ws.inf {
+		ws.inf[i] = float32(math.Inf(1))
+	}
 	bands(workers, h, func(_, y0, y1 int) {
-		d := ws.dist[y0*w : y1*w]
-		for i := range d {
-			d[i] = inf
+		for y := y0; y < y1; y++ {
+			copy(ws.dist[y*w:(y+1)*w], ws.inf)
 		}
 	})
 	for it := 0; it < iters; it++ {
@@ -418,38 +424,14 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32) {
 }
 
 // accumulate sums colour, count and position per cluster over rows
-// [y0, y1) into sums, run by run of equal labels, and resets those rows'
-// distances for the next assignment.
+// [y0, y1) into sums, and resets those rows' distances for the next
+// assignment.
 func (ws *workspace) accumulate(sums []int64, w, y0, y1 int) {
 	clear(sums)
-	inf := float32(math.Inf(1))
 	for y := y0; y < y1; y++ {
 		o := y * w
-		lab := ws.lab[o : o+w]
-		l, a, b := ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w]
-		for i := 0; i < w; {
-			k := lab[i]
-			var sl, sa, sb int64
-			j := i
-			for ; j < w && lab[j] == k; j++ {
-				sl += int64(l[j])
-				sa += int64(a[j])
-				sb += int64(b[j])
-			}
-			n := int64(j - i)
-			s := sums[6*int(k) : 6*int(k)+6 : 6*int(k)+6]
-			s[0] += sl
-			s[1] += sa
-			s[2] += sb
-			s[3] += n
-			s[4] += int64(i+j-1) * n
-			s[5] += int64(y) * n
-			i = j
-		}
-		d := ws.dist[o : o+w]
-		for i := range d {
-			d[i] = inf
-		}
+		accumulateRow(ws.lab[o:o+w], ws.l[o:], ws.a[o:], ws.b[o:], sums, y)
+		copy(ws.dist[o:o+w], ws.inf[:w])
 	}
 }
 

@@ -466,3 +466,32 @@ func TestValidate(t *testing.T) {
 	require.NoError(t, SLIC{}.Validate())
 	require.NoError(t, SLIC{CellSize: 12, Compactness: 20, Iterations: 5, Sigma: 1, MinSizeFactor: 0.3}.Validate())
 }
+
+func TestAccumulateKernelsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for trial := range 300 {
+		n := 1 + rng.IntN(200)
+		if trial < 40 {
+			n = 1 + trial
+		}
+		lab := make([]int32, n, n+slack)
+		l, a, b := make([]int16, n, n+slack), make([]int16, n, n+slack), make([]int16, n, n+slack)
+		k := int32(rng.IntN(10))
+		meanRun := 1 + rng.IntN(30)
+		for i := range n {
+			if rng.IntN(meanRun) == 0 {
+				k = int32(rng.IntN(10))
+			}
+			lab[i] = k
+			l[i], a[i], b[i] = int16(rng.IntN(6401)), int16(rng.IntN(16001)-8000), int16(rng.IntN(16001)-8000)
+		}
+		// Garbage in the slack must not count.
+		lab = append(lab, 3, 3, 3, 3, 3, 3, 3, 3)[:n]
+		s1, s2 := make([]int64, 60), make([]int64, 60)
+		y := rng.IntN(1000)
+		accumulateRow(lab, l, a, b, s1, y)
+		accumulateRowGo(lab, l, a, b, s2, y)
+		require.Equal(t, s2, s1, "n=%d", n)
+	}
+	require.Equal(t, useSIMD, accumulateRowSIMD(make([]int32, 9, 20), make([]int16, 9, 20), make([]int16, 9, 20), make([]int16, 9, 20), make([]int64, 6), 0))
+}

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/labelfree/labelfree/features"
@@ -38,6 +39,7 @@ type meta struct {
 
 type pyResult struct {
 	FitS         float64 `json:"fit_s"`
+	CPUS         float64 `json:"cpu_s"`
 	Iterations   int     `json:"iterations"`
 	TestAccuracy float64 `json:"test_accuracy"`
 	Objective    float64 `json:"objective"`
@@ -84,12 +86,12 @@ func main() {
 	}
 	fmt.Printf("data %s: %d train + %d test rows, %d features; C=%g, sklearn tol=%g, Go Tol=%g, GOMAXPROCS=%d\n",
 		prefix, m.NTrain, m.N-m.NTrain, m.D, *C, *sktol, tol, runtime.GOMAXPROCS(0))
-	var goT, pyT []float64
+	var goT, pyT, goC, pyC []float64
 	for r := range *rounds {
 		lr := &features.LogisticRegression{C: *C, Tol: tol, MaxIter: *maxIter}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		model, err := lr.FitXY(context.Background(), x[:m.NTrain], y[:m.NTrain], 0)
-		el := time.Since(start).Seconds()
+		el, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -104,8 +106,9 @@ func main() {
 			}
 		}
 		goT = append(goT, el)
-		fmt.Printf("round %d  Go      fit %7.3f s  %4d iterations  test acc %.4f  objective %.10f  (%s)\n",
-			r, el, model.Result.Iterations, float64(correct)/float64(m.N-m.NTrain), model.Result.Objective, model.Result.Status)
+		goC = append(goC, cpu)
+		fmt.Printf("round %d  Go      fit %7.3f s  cpu %7.3f s  %4d iterations  test acc %.4f  objective %.10f  (%s)\n",
+			r, el, cpu, model.Result.Iterations, float64(correct)/float64(m.N-m.NTrain), model.Result.Objective, model.Result.Status)
 
 		out, err := exec.Command(*python, script, prefix, fmt.Sprint(*C), fmt.Sprint(*sktol), fmt.Sprint(*maxIter)).Output()
 		if err != nil {
@@ -116,12 +119,23 @@ func main() {
 			log.Fatalf("sklearn output %q: %v", out, err)
 		}
 		pyT = append(pyT, py.FitS)
-		fmt.Printf("round %d  sklearn fit %7.3f s  %4d iterations  test acc %.4f  objective %.10f\n",
-			r, py.FitS, py.Iterations, py.TestAccuracy, py.Objective)
+		pyC = append(pyC, py.CPUS)
+		fmt.Printf("round %d  sklearn fit %7.3f s  cpu %7.3f s  %4d iterations  test acc %.4f  objective %.10f\n",
+			r, py.FitS, py.CPUS, py.Iterations, py.TestAccuracy, py.Objective)
 	}
-	slices.Sort(goT)
-	slices.Sort(pyT)
-	fmt.Printf("median fit: Go %.3f s, scikit-learn %.3f s (%.2fx)\n", goT[len(goT)/2], pyT[len(pyT)/2], pyT[len(pyT)/2]/goT[len(goT)/2])
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	gt, pt, gc, pc := med(goT), med(pyT), med(goC), med(pyC)
+	fmt.Printf("median fit wall: Go %.3f s, scikit-learn %.3f s (sklearn/Go %.2fx)\n", gt, pt, pt/gt)
+	fmt.Printf("median fit CPU:  Go %.3f s, scikit-learn %.3f s (sklearn/Go %.2fx)\n", gc, pc, pc/gc)
+}
+
+// cpuTime returns the user+system CPU time of this process so far.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // synthesize writes k-class embeddings that look like CNN features:

@@ -68,7 +68,9 @@ func (e *FormatError) Error() string {
 // (number, integer, datetime with time zone, boolean), the enumerations,
 // ranges and the references between tables. Photos come back in media
 // order; their boxes and labels from media-level observations, their
-// failure from an "unclassified" observation's comment. Classes are the
+// failure from an "unclassified" observation's comment. A photo's File is
+// its filePath without a leading "media/" (where WriteDir puts copied
+// photos). Classes are the
 // taxonomic coverage, in order (a taxon's English vernacular name when
 // given, else its scientific name), followed by any other observed names.
 func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*Package, error) {

@@ -46,8 +46,6 @@ const (
 	Unclassified = "unclassified"
 )
 
-var observationTypes = map[string]bool{Animal: true, Human: true, Vehicle: true, Blank: true, Unknown: true, Unclassified: true}
-
 // missing reports whether a cell is a missing value of the 1.0.2 schemas
 // (missingValues "", "NA", "NaN", "nan").
 func missing(v string) bool { return v == "" || v == "NA" || v == "NaN" || v == "nan" }

@@ -67,7 +67,9 @@ func (o *Options) thresholds() (typical, conservative float64) {
 // default layout: "1" for class 0, and so on; "0" is never used.
 func CategoryID(i int) string { return strconv.Itoa(i + 1) }
 
-// Write validates s and writes it to w as a MegaDetector batch output file.
+// Write validates s (annot.Validate: image paths must be relative slash
+// paths, although the format also allows absolute ones) and writes it to w
+// as a MegaDetector batch output file.
 // Images with unknown size must already have boxes as fractions; a failed
 // image is written with its failure and "detections": null.
 func Write(ctx context.Context, w io.Writer, s *annot.Set, opts *Options) error {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/search"
 )
 
 // ServerConfig configures a fake image-search server. The zero value serves
@@ -326,6 +327,12 @@ func (s *Server) Truth(imageURL string) ([]labelfree.Box, bool) {
 		return nil, false
 	}
 	return sc.Boxes, true
+}
+
+// ResultTruth is Truth for a search result, shaped for
+// dataset.StitchOptions.Truth.
+func (s *Server) ResultTruth(r search.Result) ([]labelfree.Box, bool) {
+	return s.Truth(r.ImageURL)
 }
 
 // maxCache bounds the rendered images kept in memory.

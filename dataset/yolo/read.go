@@ -55,7 +55,8 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp
 // ReadFS reads a YOLO dataset rooted at fsys. The train, val and test
 // entries of data.yaml may each be a directory of images, a .txt list of
 // image paths, or a list of either. Images are read in split order (train,
-// val, test) and, within a directory, by name. An image's File is its path
+// val, test) and, within a directory, by name; data.yaml's path is ignored
+// and every entry is read relative to fsys. An image's File is its path
 // with the leading images/<split>/ removed. A missing label file means no
 // boxes.
 func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, error) {

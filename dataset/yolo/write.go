@@ -162,9 +162,13 @@ func LabelPath(p string) string {
 func writeLabels(p string, im *annot.Image, scores bool) error {
 	var b strings.Builder
 	for _, box := range im.Boxes {
-		x, y, w, h := im.Frac(box)
+		_, _, w, h := im.Frac(box)
+		W, H := 1.0, 1.0
+		if !im.Normalized() {
+			W, H = float64(im.Width), float64(im.Height)
+		}
 		b.WriteString(strconv.Itoa(box.Class))
-		for _, v := range []float64{x + w/2, y + h/2, w, h} {
+		for _, v := range []float64{(box.X0 + box.X1) / 2 / W, (box.Y0 + box.Y1) / 2 / H, w, h} {
 			b.WriteByte(' ')
 			b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 		}

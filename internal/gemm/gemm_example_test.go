@@ -46,3 +46,26 @@ func ExampleSgemmParallel() {
 	// Output:
 	// 32 32
 }
+
+// Convolution weights are constant, so pack them once and reuse them for
+// every image; the product is bitwise the same as Sgemm's.
+func ExamplePackA() {
+	const cout, cin, hw = 4, 3, 5
+	w := make([]float32, cout*cin)
+	for i := range w {
+		w[i] = float32(i % 3)
+	}
+	weights := gemm.PackA(blas.NoTrans, cout, cin, w, cin)
+	for img := 1; img <= 2; img++ {
+		x := make([]float32, cin*hw)
+		for i := range x {
+			x[i] = float32(img)
+		}
+		y := make([]float32, cout*hw)
+		weights.Sgemm(blas.NoTrans, hw, 1, x, hw, 0, y, hw)
+		fmt.Println(y[:hw])
+	}
+	// Output:
+	// [3 3 3 3 3]
+	// [6 6 6 6 6]
+}

@@ -54,15 +54,7 @@ func interleave(d []float32, w int, s []float32, ld, r0, c0, cnt, length int) {
 	i := 0
 	for ; i+4 <= cnt; i += 4 {
 		o := (r0+i)*ld + c0
-		s0 := s[o : o+length]
-		s1 := s[o+ld : o+ld+length]
-		s2 := s[o+2*ld : o+2*ld+length]
-		s3 := s[o+3*ld : o+3*ld+length]
-		s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
-		for p, v := range s0 {
-			dd := d[p*w+i : p*w+i+4 : p*w+i+4]
-			dd[0], dd[1], dd[2], dd[3] = v, s1[p], s2[p], s3[p]
-		}
+		interleave4(d[i:], w, s[o:o+3*ld+length], ld, length)
 	}
 	for ; i < cnt; i++ {
 		o := (r0+i)*ld + c0

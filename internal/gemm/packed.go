@@ -15,8 +15,14 @@ import (
 type PackedA struct {
 	ks   *kernelSet
 	m, k int
-	mPad int // m rounded up to the kernel's MR
-	data []float32
+	pre  prepacked
+}
+
+// prepacked locates a packed op(A) in its storage.
+type prepacked struct {
+	data []float32 // nil when m == 0 or k == 0
+	mPad int       // rows of the whole packed matrix, rounded up to MR
+	row0 int       // first packed row of this matrix (non-zero for a RowBlock)
 }
 
 // PackA packs op(A), an m×k matrix (A is m×k with tA == blas.NoTrans, k×m
@@ -46,7 +52,8 @@ func packAWith(ks *kernelSet, tA blas.Transpose, m, k int, a []float32, lda int)
 	} else if lda < max(1, k) {
 		panic(badLdA)
 	}
-	pa := &PackedA{ks: ks, m: m, k: k, mPad: (m + ks.mr - 1) / ks.mr * ks.mr}
+	pa := &PackedA{ks: ks, m: m, k: k}
+	pa.pre.mPad = (m + ks.mr - 1) / ks.mr * ks.mr
 	if m == 0 || k == 0 {
 		return pa
 	}
@@ -59,13 +66,32 @@ func packAWith(ks *kernelSet, tA blas.Transpose, m, k int, a []float32, lda int)
 	}
 	// The same KC blocking as kernelSet.run: block pc holds all mPad rows,
 	// kc deep, at offset pc*mPad.
-	pa.data = make([]float32, pa.mPad*k)
+	pa.pre.data = make([]float32, pa.pre.mPad*k)
 	kcB := blockSize(k, ks.kc, 1)
 	for pc := 0; pc < k; pc += kcB {
 		kc := min(kcB, k-pc)
-		packA(pa.data[pc*pa.mPad:], ks.mr, trans, a, lda, 0, pc, m, kc)
+		packA(pa.pre.data[pc*pa.pre.mPad:], ks.mr, trans, a, lda, 0, pc, m, kc)
 	}
 	return pa
+}
+
+// RowAlign is the row granularity of [PackedA.RowBlock]: the micro-kernel's
+// tile height (12 with AVX-512, 6 with AVX2, 4 otherwise).
+func (pa *PackedA) RowAlign() int { return pa.ks.mr }
+
+// RowBlock returns rows [i0, i1) of op(A) as a PackedA sharing pa's storage,
+// for computing C in row blocks (for example to run an epilogue on each block
+// while it is in cache). i0 must be a multiple of [PackedA.RowAlign] and
+// 0 <= i0 <= i1 <= m; otherwise RowBlock panics. The result is a value, so
+// taking a block allocates nothing.
+func (pa *PackedA) RowBlock(i0, i1 int) PackedA {
+	if i0 < 0 || i1 < i0 || i1 > pa.m || i0%pa.ks.mr != 0 {
+		panic("gemm: bad PackedA row block")
+	}
+	b := *pa
+	b.m = i1 - i0
+	b.pre.row0 = pa.pre.row0 + i0
+	return b
 }
 
 // Rows returns m, the number of rows of op(A) and of C.
@@ -145,7 +171,7 @@ func (p *problem) initPacked(pa *PackedA, tB blas.Transpose, n int, alpha float3
 		alpha: alpha, beta: beta,
 		b: b, c: c,
 		ldb: ldb, ldc: ldc,
-		packed: pa,
+		pre: pa.pre,
 	}
 	return true
 }

@@ -79,3 +79,38 @@ func TestPackedAPanics(t *testing.T) {
 	PackA(N, 2, 0, s, 1).Sgemm(N, 2, 1, nil, 2, 3, c, 2)
 	require.Equal(t, []float32{3, 6, 9, 12}, c)
 }
+
+// TestPackedARowBlock computes C in row blocks of a PackedA and checks the
+// result equals the whole product bit for bit.
+func TestPackedARowBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	c := call{tA: blas.NoTrans, tB: blas.NoTrans, m: 100, n: 70, k: 300, alpha: 1, beta: 0.5}
+	a, lda, b, ldb, cm, ldc := c.operands(rng)
+	want := append([]float32(nil), cm...)
+	Sgemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
+	pa := PackA(c.tA, c.m, c.k, a, lda)
+	step := 2 * pa.RowAlign()
+	for i0 := 0; i0 < c.m; i0 += step {
+		i1 := min(c.m, i0+step)
+		blk := pa.RowBlock(i0, i1)
+		require.Equal(t, i1-i0, blk.Rows())
+		// A block of a block.
+		half := pa.RowAlign()
+		if i1-i0 > half {
+			lo, hi := blk.RowBlock(0, half), blk.RowBlock(half, i1-i0)
+			lo.Sgemm(c.tB, c.n, c.alpha, b, ldb, c.beta, cm[i0*ldc:], ldc)
+			hi.SgemmParallel(2, c.tB, c.n, c.alpha, b, ldb, c.beta, cm[(i0+half)*ldc:], ldc)
+			continue
+		}
+		blk.Sgemm(c.tB, c.n, c.alpha, b, ldb, c.beta, cm[i0*ldc:], ldc)
+	}
+	for i := range cm {
+		if i%ldc < c.n {
+			require.Equal(t, want[i], cm[i], "index %d", i)
+		}
+	}
+	require.Panics(t, func() { pa.RowBlock(1, 5) })
+	require.Panics(t, func() { pa.RowBlock(0, c.m+1) })
+	require.Panics(t, func() { pa.RowBlock(pa.RowAlign(), 0) })
+	require.NotPanics(t, func() { pa.RowBlock(0, 0) })
+}

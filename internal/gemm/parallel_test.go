@@ -102,6 +102,10 @@ func TestZeroAllocs(t *testing.T) {
 		{"SgemmTrans", func() { Sgemm(blas.Trans, blas.Trans, m, n, k, 1, a, m, b, k, 0, c, n) }},
 		{"SgemmParallel", func() { SgemmParallel(2, blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n) }},
 		{"PackedA.Sgemm", func() { pa.Sgemm(blas.NoTrans, n, 1, b, n, 0, c, n) }},
+		{"PackedA.RowBlock", func() {
+			blk := pa.RowBlock(pa.RowAlign(), m)
+			blk.Sgemm(blas.NoTrans, n, 1, b, n, 0, c[pa.RowAlign()*n:], n)
+		}},
 		{"PackedA.SgemmParallel", func() { pa.SgemmParallel(2, blas.NoTrans, n, 1, b, n, 1, c, n) }},
 	} {
 		tc.fn()

@@ -54,9 +54,10 @@ type problem struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	// packed, when set, holds op(A) already packed for this kernel set; a
+	// pre, when pre.data is set, holds op(A) already packed for this kernel
+	// set (copied out of a PackedA so that the PackedA does not escape); a
 	// and lda are then unused.
-	packed *PackedA
+	pre prepacked
 }
 
 // init validates the arguments like gonum and handles the cases that need no
@@ -204,7 +205,7 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 			direct = true
 		}
 	}
-	if p.packed == nil {
+	if p.pre.data == nil {
 		buf.a = grow(buf.a, mcB*kcB)
 	}
 	if direct {
@@ -232,10 +233,10 @@ func (ks *kernelSet) run(p *problem, i0, i1, j0, j1 int, buf *buffers) {
 			for ic := i0; ic < i1; ic += mcB {
 				mc := min(mcB, i1-ic)
 				apanel := buf.a
-				if p.packed != nil {
+				if pre := &p.pre; pre.data != nil {
 					// Pre-packed: the pc block of all of A starts at pc*mPad
-					// and ic is a multiple of MR.
-					apanel = p.packed.data[pc*p.packed.mPad+ic*kc:]
+					// and row0+ic is a multiple of MR.
+					apanel = pre.data[pc*pre.mPad+(pre.row0+ic)*kc:]
 				} else {
 					packA(buf.a, MR, p.transA, p.a, p.lda, ic, pc, mc, kc)
 				}

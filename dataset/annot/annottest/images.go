@@ -119,8 +119,14 @@ func exifTIFF(p Plant) []byte {
 	}
 	off0 := 8
 	offExif := off0 + ifdSize(len(ifd0))
-	offGPS := offExif + ifdSize(len(exifIFD))
-	dataOff := offGPS + ifdSize(len(gpsIFD))
+	offGPS := offExif
+	if len(exifIFD) > 0 {
+		offGPS += ifdSize(len(exifIFD))
+	}
+	dataOff := offGPS
+	if len(gpsIFD) > 0 {
+		dataOff += ifdSize(len(gpsIFD))
+	}
 	for i := range ifd0 {
 		switch ifd0[i].tag {
 		case 0x8769:
