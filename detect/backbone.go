@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 	"sync"
 
 	"golang.org/x/image/draw"
@@ -163,9 +164,10 @@ func (b *backbone) run(ctx context.Context, x []float32, n int, dst []float32, t
 		s = b.model.NewSession()
 	}
 	defer b.sessions.Put(s)
-	if threads > 0 {
-		s.SetThreads(threads)
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
 	}
+	s.SetThreads(threads)
 	out := []*nn.Tensor{{}}
 	if err := s.Run(ctx, []*nn.Tensor{{Shape: []int{n, 3, b.inH, b.inW}, Data: x}}, out); err != nil {
 		return fmt.Errorf("detect: backbone: %w", err)

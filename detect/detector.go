@@ -45,6 +45,10 @@ type Detector struct {
 	// Batch is the number of images per backbone pass in TransformBatch;
 	// 0 means 8.
 	Batch int
+	// Threads is the number of goroutines one backbone pass uses; 0
+	// means GOMAXPROCS. When many images are processed by as many
+	// goroutines as cores (the archive job), 1 avoids oversubscription.
+	Threads int
 	// Report describes the training run that produced the detector.
 	Report TrainReport
 
@@ -93,6 +97,8 @@ func (d *Detector) Validate() error {
 		return pe("MaxDetections", "must be positive")
 	case d.Batch < 0:
 		return pe("Batch", "must not be negative")
+	case d.Threads < 0:
+		return pe("Threads", "must not be negative")
 	}
 	return nil
 }
@@ -159,9 +165,9 @@ func (d *Detector) Detect(ctx context.Context, img image.Image) ([]labelfree.Box
 }
 
 // DetectBatch returns the boxes found in each image, running the backbone
-// on all of them in one pass (all GOMAXPROCS threads).
+// on all of them in one pass.
 func (d *Detector) DetectBatch(ctx context.Context, imgs []image.Image) ([][]labelfree.Box, error) {
-	return d.detectBatch(ctx, imgs, 0)
+	return d.detectBatch(ctx, imgs, d.Threads)
 }
 
 // detectBatch is DetectBatch with a backbone thread count (0 means all).
