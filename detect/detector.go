@@ -315,4 +315,6 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 var _ labelfree.BatchTransformer = (*Detector)(nil)
 
 // defaultBackboneONNX reports whether b is the embedded MobileNetV2.
-func defaultBackboneONNX(b []byte) bool { return b == nil || bytes.Equal(b, features.MobileNetV2ONNX()) }
+func defaultBackboneONNX(b []byte) bool {
+	return b == nil || bytes.Equal(b, features.MobileNetV2ONNX())
+}
