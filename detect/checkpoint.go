@@ -20,6 +20,8 @@ type checkpoint struct {
 	Bad         int
 	BestEpoch   int
 	History     []EpochStats
+	// Stopped is set when training had ended at this checkpoint.
+	Stopped string
 }
 
 // readCheckpoint returns nil, nil when path does not exist.

@@ -132,7 +132,9 @@ func (d *Detector) TransformBatch(ctx context.Context, rows []*labelfree.Row) er
 	var ok []*labelfree.Row
 	for _, r := range rows {
 		img, err := labelfree.MustGet(r, labelfree.Image)
-		if err == nil && img.Bounds().Empty() {
+		if err == nil && img == nil {
+			err = errors.New("image is nil")
+		} else if err == nil && img.Bounds().Empty() {
 			err = errors.New("image is empty")
 		}
 		if err != nil {

@@ -299,6 +299,14 @@ func trainHead(ctx context.Context, t *Trainer, s settings, bb *backbone, train,
 			h, best, adam = &ck.Head, &ck.Best, ck.Adam
 			bestAP, bad, epoch0 = ck.BestAP, ck.Bad, ck.Epoch
 			rep.History, rep.BestEpoch, rep.ResumedAt = ck.History, ck.BestEpoch, ck.Epoch
+			if ck.Stopped != "" {
+				// The run had finished: return its result.
+				rep.Stopped, rep.Epochs = ck.Stopped, len(ck.History)
+				if rep.BestEpoch > 0 && len(val) > 0 {
+					rep.ValAP50, rep.ValAP = ck.History[rep.BestEpoch-1].ValAP50, ck.History[rep.BestEpoch-1].ValAP
+				}
+				return best, nil
+			}
 		}
 	}
 	batch := min(s.Batch, len(train))
@@ -376,6 +384,12 @@ func trainHead(ctx context.Context, t *Trainer, s settings, bb *backbone, train,
 		stop := len(val) > 0 && bad >= s.Patience
 		if t.CheckpointPath != "" {
 			ck := checkpoint{Fingerprint: fp, Epoch: epoch + 1, Head: *h.clone(), Best: *best.clone(), Adam: adam.clone(), BestAP: bestAP, Bad: bad, BestEpoch: rep.BestEpoch, History: rep.History}
+			switch {
+			case stop:
+				ck.Stopped = "EarlyStopping"
+			case epoch+1 == s.Epochs:
+				ck.Stopped = "EpochLimit"
+			}
 			if err := writeCheckpoint(t.CheckpointPath, &ck); err != nil {
 				return nil, err
 			}

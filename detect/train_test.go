@@ -179,6 +179,13 @@ func TestTrainerDeterministicAndResumes(t *testing.T) {
 		assert.Equal(t, e.Loss, c.Report.History[i].Loss)
 	}
 
+	// A finished run's checkpoint returns its result without training.
+	again, err := tr.Train(ctx, ds)
+	require.NoError(t, err)
+	assert.Equal(t, a.head, again.head)
+	assert.Equal(t, 4, again.Report.ResumedAt)
+	assert.Equal(t, "EpochLimit", again.Report.Stopped)
+
 	// A checkpoint of another run is refused.
 	other := tinyTrainer()
 	other.Seed = 8
