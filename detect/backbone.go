@@ -73,6 +73,8 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 		modelCache.Store(key, m)
 	}
 	b := &backbone{model: m, onnx: onnxBytes, layer: layer, inW: w, inH: h, mean: mean, std: std}
+	// Probe the input size: padding rules differ between exporters (this
+	// MobileNetV2 floors odd sizes, torchvision's ceil them).
 	out, err := m.Run(context.Background(), &nn.Tensor{Shape: []int{1, 3, h, w}, Data: make([]float32, 3*w*h)})
 	if err != nil {
 		return nil, fmt.Errorf("detect: probing backbone at %dx%d: %w", w, h, err)

@@ -297,8 +297,8 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	if sd.Version != 1 {
 		return fmt.Errorf("detect: unknown detector version %d", sd.Version)
 	}
-	if sd.InputWidth < 16 || sd.InputHeight < 16 || sd.InputWidth > 4096 || sd.InputHeight > 4096 {
-		return fmt.Errorf("detect: saved input size %dx%d is outside 16 to 4096", sd.InputWidth, sd.InputHeight)
+	if sd.InputWidth < 32 || sd.InputHeight < 32 || sd.InputWidth > 4096 || sd.InputHeight > 4096 {
+		return fmt.Errorf("detect: saved input size %dx%d is outside 32 to 4096", sd.InputWidth, sd.InputHeight)
 	}
 	bb, err := loadBackbone(sd.Backbone, sd.FeatureLayer, sd.InputWidth, sd.InputHeight, sd.Mean, sd.Std)
 	if err != nil {

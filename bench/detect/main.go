@@ -1,10 +1,15 @@
 // Command detect compares, side by side in one run on the same backbone
 // (the embedded MobileNetV2), the cost per image of labelfree's detector
 // and of exact LIME (1000 perturbed samples through ImageFeaturizer plus a
-// fitted logistic head), and measures the detector's throughput with a
-// given number of workers.
+// fitted logistic head), and measures the detector's throughput with one
+// worker per core, at several detector input sizes.
 //
-//	GOMAXPROCS=2 go run ./bench/detect -lime 2 -images 200
+//	GOMAXPROCS=2 go run ./bench/detect -lime 1 -images 200
+//
+// Both wall time and process CPU time (getrusage) are reported: on a
+// shared machine the wall times include waiting for the CPU, while CPU
+// time per image, and the throughput it implies on idle cores
+// (GOMAXPROCS / CPU seconds per image), do not.
 //
 // The scenes are dataset/synth camera-trap scenes at 320×240, the
 // snowleopard example's size. The detector is trained for a few epochs
@@ -18,8 +23,10 @@ import (
 	"image"
 	"log"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labelfree/labelfree"
@@ -29,11 +36,26 @@ import (
 	"github.com/labelfree/labelfree/lime"
 )
 
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+type cost struct{ wall, cpu time.Duration }
+
+func measure(n int, f func()) cost {
+	w, c := time.Now(), cpuTime()
+	f()
+	return cost{time.Since(w) / time.Duration(n), (cpuTime() - c) / time.Duration(n)}
+}
+
 func main() {
-	nLIME := flag.Int("lime", 2, "images explained by LIME")
-	nImages := flag.Int("images", 200, "images for the detector throughput run")
-	width := flag.Int("w", detect.DefaultInputWidth, "detector input width")
-	height := flag.Int("h", detect.DefaultInputHeight, "detector input height")
+	nLIME := flag.Int("lime", 1, "images explained by LIME")
+	nImages := flag.Int("images", 200, "images per detector throughput run")
+	sizes := flag.String("sizes", "256x192,192x144,160x128", "detector input sizes")
 	flag.Parse()
 	ctx := context.Background()
 	threads := runtime.GOMAXPROCS(0)
@@ -66,60 +88,78 @@ func main() {
 	}
 	explainer := &lime.ImageLIME{Classifier: lime.PipelineClassifier{Model: pm}, Class: 1, Samples: 1000}
 
-	det, err := (&detect.Trainer{Input: labelfree.TrueBoxes, Classes: []int{synth.AnimalClass}, InputWidth: *width, InputHeight: *height,
-		Epochs: 3, Augmentations: -1, ValidationFraction: -1}).Train(ctx, ds)
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	// Alternate LIME and the detector on the same images.
-	var limeTime, detTime time.Duration
-	detRuns := 0
-	for i := range *nLIME {
-		img := imgs[2*i+1]
-		t := time.Now()
-		row := labelfree.NewRow("x")
-		labelfree.Set(row, labelfree.Image, img)
-		if err := explainer.Transform(ctx, row); err != nil {
+	var dets []*detect.Detector
+	var names []string
+	for _, sz := range strings.Split(*sizes, ",") {
+		var w, h int
+		if _, err := fmt.Sscanf(sz, "%dx%d", &w, &h); err != nil {
+			log.Fatalf("size %q: %v", sz, err)
+		}
+		d, err := (&detect.Trainer{Input: labelfree.TrueBoxes, Classes: []int{synth.AnimalClass}, InputWidth: w, InputHeight: h,
+			Epochs: 3, Augmentations: -1, ValidationFraction: -1}).Train(ctx, ds)
+		if err != nil {
 			log.Fatal(err)
 		}
-		limeTime += time.Since(t)
-		for range 20 {
-			t = time.Now()
-			if _, err := det.Detect(ctx, img); err != nil {
+		dets = append(dets, d)
+		names = append(names, sz)
+	}
+
+	// LIME, then each detector on the same images, alternating.
+	var limeCost cost
+	detCost := make([]cost, len(dets))
+	for i := range *nLIME {
+		img := imgs[2*i+1]
+		c := measure(1, func() {
+			row := labelfree.NewRow("x")
+			labelfree.Set(row, labelfree.Image, img)
+			if err := explainer.Transform(ctx, row); err != nil {
 				log.Fatal(err)
 			}
-			detTime += time.Since(t)
-			detRuns++
+		})
+		limeCost.wall += c.wall / time.Duration(*nLIME)
+		limeCost.cpu += c.cpu / time.Duration(*nLIME)
+		for k, d := range dets {
+			d.Threads = 0
+			c := measure(20, func() {
+				for range 20 {
+					if _, err := d.Detect(ctx, img); err != nil {
+						log.Fatal(err)
+					}
+				}
+			})
+			detCost[k].wall += c.wall / time.Duration(*nLIME)
+			detCost[k].cpu += c.cpu / time.Duration(*nLIME)
 		}
 	}
-	perLIME := limeTime / time.Duration(*nLIME)
-	perDet := detTime / time.Duration(detRuns)
 
-	// Throughput: one goroutine per core, each with a batch of one and
-	// a single-threaded backbone session.
-	det.Threads = 1
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	t := time.Now()
-	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= *nImages {
-					return
-				}
-				if _, err := det.Detect(ctx, imgs[i%len(imgs)]); err != nil {
-					log.Fatal(err)
-				}
+	fmt.Printf("LIME (1000 samples, ImageFeaturizer 224x224 + logistic head): %.1f s wall, %.1f s CPU per image\n\n", limeCost.wall.Seconds(), limeCost.cpu.Seconds())
+	fmt.Printf("| detector input | ms/image wall (batch 1) | ms/image CPU | LIME/detector (CPU) | img/s wall (%d workers) | img/s implied by CPU time |\n|---|---|---|---|---|---|\n", threads)
+	for k, d := range dets {
+		// Throughput: one goroutine per core, single-threaded backbone.
+		d.Threads = 1
+		var next atomic.Int64
+		tp := measure(*nImages, func() {
+			var wg sync.WaitGroup
+			for range threads {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1) - 1)
+						if i >= *nImages {
+							return
+						}
+						if _, err := d.Detect(ctx, imgs[i%len(imgs)]); err != nil {
+							log.Fatal(err)
+						}
+					}
+				}()
 			}
-		}()
+			wg.Wait()
+		})
+		fmt.Printf("| %s | %.1f | %.1f | %.0fx | %.1f | %.1f |\n", names[k], ms(detCost[k].wall), ms(detCost[k].cpu),
+			float64(limeCost.cpu)/float64(detCost[k].cpu), 1/tp.wall.Seconds(), float64(threads)/tp.cpu.Seconds())
 	}
-	wg.Wait()
-	tput := float64(*nImages) / time.Since(t).Seconds()
-
-	fmt.Printf("| GOMAXPROCS | detector input | LIME s/image (1000 samples) | detector ms/image | ratio | detector img/s (%d workers) |\n|---|---|---|---|---|---|\n", threads)
-	fmt.Printf("| %d | %dx%d | %.2f | %.2f | %.0fx | %.1f |\n", threads, *width, *height, perLIME.Seconds(), float64(perDet.Microseconds())/1000, float64(perLIME)/float64(perDet), tput)
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
