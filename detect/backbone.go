@@ -31,9 +31,8 @@ type backbone struct {
 	inW, inH int
 	// C, H, W are the feature map's channels, rows and columns.
 	C, H, W    int
-	mean, std  [3]float32
-	sessions   sync.Pool
-	scratchers sync.Pool
+	mean, std [3]float32
+	sessions  sync.Pool
 }
 
 // modelCache shares loaded backbones between trainers and detectors with
