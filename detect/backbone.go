@@ -30,7 +30,7 @@ type backbone struct {
 	layer    string
 	inW, inH int
 	// C, H, W are the feature map's channels, rows and columns.
-	C, H, W    int
+	C, H, W   int
 	mean, std [3]float32
 	sessions  sync.Pool
 }
