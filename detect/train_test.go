@@ -306,3 +306,27 @@ func FuzzDetectorUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestTrainerInPipeline(t *testing.T) {
+	ds := scenes(t, 5, 12, 96, 96)
+	tr := tinyTrainer()
+	tr.Output = "boxes.detector"
+	p, err := labelfree.NewPipeline(tr)
+	require.NoError(t, err)
+	pm, out, err := (&labelfree.Executor{Workers: 2}).Fit(context.Background(), p, ds)
+	require.NoError(t, err)
+	require.Len(t, pm.Stages, 1)
+	d, ok := pm.Stages[0].(*Detector)
+	require.True(t, ok)
+	assert.Equal(t, "boxes.detector", d.Info().Writes[0].Name)
+	for _, r := range out.Rows {
+		require.Nil(t, r.Err)
+		assert.True(t, r.Has("boxes.detector"), "fitted detector ran on the rows")
+		assert.True(t, r.Has(labelfree.TrueBoxes.Name()), "input boxes kept")
+	}
+	path := filepath.Join(t.TempDir(), "det.lfm")
+	require.NoError(t, labelfree.SaveFile(path, pm))
+	back, err := labelfree.LoadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, d.head, back.Stages[0].(*Detector).head)
+}

@@ -31,13 +31,14 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "labelfree-detect:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(args []string) error {
+	flag := flag.NewFlagSet("labelfree-detect", flag.ContinueOnError)
 	model := flag.String("model", "", "saved pipeline holding a detect.Detector (required)")
 	root := flag.String("root", "", "folder of photos, searched recursively (required)")
 	out := flag.String("out", "", "output folder for journal.jsonl, megadetector.json and coco.json (required)")
@@ -45,7 +46,9 @@ func run() error {
 	classes := flag.String("classes", "", "comma-separated class names by class index (default: class N)")
 	minScore := flag.Float64("min-score", -1, "override the detector's lowest score written (MegaDetector files usually keep boxes down to 0.005)")
 	quiet := flag.Bool("q", false, "no progress bar")
-	flag.Parse()
+	if err := flag.Parse(args); err != nil {
+		return err
+	}
 	if *model == "" || *root == "" || *out == "" {
 		flag.Usage()
 		return fmt.Errorf("-model, -root and -out are required")
