@@ -11,12 +11,15 @@ import (
 // MineHardNegatives runs the detector over rows known to hold no object
 // (random-word search results, empty camera-trap frames) and returns those
 // on which it fires with a score of at least minScore: the stumps, rocks
-// and grass it mistakes for animals. Each returned row is a clone with an
-// empty box list in column (labelfree.Boxes when zero) and the offending
-// detections in HardNegativeBoxes, ready
-// to be added to the training set as negatives before training again (the
-// seed's suggested improvement). Rows without an image fail with an error.
-func MineHardNegatives(ctx context.Context, d *Detector, rows []*labelfree.Row, minScore float64, column labelfree.Column[[]labelfree.Box]) ([]*labelfree.Row, error) {
+// and grass it mistakes for animals. Each such row is returned copies
+// times (at least once), as clones with IDs "<id>#<k>" (so that each copy
+// gets its own augmented views), an empty box list in column
+// (labelfree.Boxes when zero) and the offending detections in
+// HardNegativeBoxes, ready to be added to the training set as negatives
+// before training again: the seed's suggested improvement. On synthetic
+// scenes three copies beat one (see docs/benchmarks.md). A row without an
+// image is an error.
+func MineHardNegatives(ctx context.Context, d *Detector, rows []*labelfree.Row, minScore float64, column labelfree.Column[[]labelfree.Box], copies int) ([]*labelfree.Row, error) {
 	if column == (labelfree.Column[[]labelfree.Box]{}) {
 		column = labelfree.Boxes
 	}
@@ -49,10 +52,13 @@ func MineHardNegatives(ctx context.Context, d *Detector, rows []*labelfree.Row, 
 			if len(hard) == 0 {
 				continue
 			}
-			c := chunk[j].Clone()
-			labelfree.Set(c, column, []labelfree.Box{})
-			labelfree.Set(c, HardNegativeBoxes, hard)
-			out = append(out, c)
+			for k := range max(copies, 1) {
+				c := chunk[j].Clone()
+				c.ID = fmt.Sprintf("%s#%d", c.ID, k)
+				labelfree.Set(c, column, []labelfree.Box{})
+				labelfree.Set(c, HardNegativeBoxes, hard)
+				out = append(out, c)
+			}
 		}
 	}
 	return out, nil
