@@ -60,7 +60,7 @@ func (e *Executor) Fit(ctx context.Context, p *Pipeline, ds *Dataset) (*Pipeline
 	if err := p.check(ds.columnRefs()); err != nil {
 		return nil, ds, err
 	}
-	model := &PipelineModel{}
+	model := &PipelineModel{Classes: append([]string(nil), ds.Classes...)}
 	for _, s := range p.Stages {
 		if est, ok := s.(Estimator); ok {
 			start := time.Now()
@@ -162,6 +162,10 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 	for _, w := range t.Info().Writes {
 		keep[w.Name] = true
 	}
+	ck := e.Checkpoint
+	if rc, ok := t.(Recomputable); ok && rc.Recomputable() {
+		ck = nil
+	}
 	var (
 		next, done, failed, skipped atomic.Int64
 		progressMu                  sync.Mutex
@@ -190,7 +194,7 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 					switch {
 					case r.Err != nil:
 						skipped.Add(1)
-					case e.restore(name, r):
+					case restore(ck, name, r):
 						if r.Err != nil {
 							failed.Add(1)
 						}
@@ -218,7 +222,7 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 						if r.Err != nil {
 							failed.Add(1)
 						}
-						if err := e.store(name, r, keep); err != nil {
+						if err := store(ck, name, r, keep); err != nil {
 							cancel(err)
 							return
 						}
@@ -241,10 +245,11 @@ func (e *Executor) runRows(ctx context.Context, t Transformer, ds *Dataset) (Sta
 // transformRow runs one row, turning its error or panic into the row's
 // failure; only the context's own error aborts the run.
 func transformRow(ctx context.Context, t Transformer, r *Row) (err error) {
-	name := t.Info().Name
+	// The stage's name is looked up only on failure: Info allocates, and
+	// this is the serving path.
 	defer func() {
 		if p := recover(); p != nil {
-			r.Fail(name, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+			r.Fail(t.Info().Name, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
 			err = nil
 		}
 	}()
@@ -252,7 +257,7 @@ func transformRow(ctx context.Context, t Transformer, r *Row) (err error) {
 		if ctx.Err() != nil && (errors.Is(rerr, context.Canceled) || errors.Is(rerr, context.DeadlineExceeded)) {
 			return ctx.Err()
 		}
-		r.Fail(name, rerr)
+		r.Fail(t.Info().Name, rerr)
 	}
 	return nil
 }
@@ -272,11 +277,11 @@ func transformBatch(ctx context.Context, t BatchTransformer, rows []*Row) (err e
 }
 
 // restore merges a row's checkpointed stage output into r.
-func (e *Executor) restore(stage string, r *Row) bool {
-	if e.Checkpoint == nil {
+func restore(ck Checkpoint, stage string, r *Row) bool {
+	if ck == nil {
 		return false
 	}
-	b, ok := e.Checkpoint.Load(stage, r.ID)
+	b, ok := ck.Load(stage, r.ID)
 	if !ok {
 		return false
 	}
@@ -292,13 +297,13 @@ func (e *Executor) restore(stage string, r *Row) bool {
 }
 
 // store checkpoints the columns the stage writes (keep) and the row's error.
-func (e *Executor) store(stage string, r *Row, keep map[string]bool) error {
-	if e.Checkpoint == nil {
+func store(ck Checkpoint, stage string, r *Row, keep map[string]bool) error {
+	if ck == nil {
 		return nil
 	}
 	b, err := r.marshal(keep)
 	if err != nil {
 		return err
 	}
-	return e.Checkpoint.Store(stage, r.ID, b)
+	return ck.Store(stage, r.ID, b)
 }

@@ -268,3 +268,24 @@ func BenchmarkExecutorOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ds.Rows)), "ns/row")
 }
+
+// cheap is a counting stage that declares itself not worth checkpointing.
+type cheap struct{ counting }
+
+func (*cheap) Recomputable() bool { return true }
+
+func TestExecutorDoesNotCheckpointRecomputableStages(t *testing.T) {
+	dir := t.TempDir()
+	ck, err := labelfree.OpenCheckpoint(dir)
+	require.NoError(t, err)
+	defer ck.Close()
+	for run := 1; run <= 2; run++ {
+		c := &cheap{}
+		_, err := (&labelfree.Executor{Checkpoint: ck}).Transform(context.Background(), c, rowsX(1, 2, 3))
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), c.calls.Load(), "run %d recomputes every row", run)
+	}
+	files, err := filepathGlob(dir)
+	require.NoError(t, err)
+	assert.Empty(t, files)
+}

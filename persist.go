@@ -21,8 +21,8 @@ import (
 // holds:
 //
 //   - labelfree.json, the manifest: {"format": "labelfree-pipeline",
-//     "version": 1, "created": RFC 3339 time, "stages": [{"type", "name",
-//     "encoding", "file"}]}. "type" is the registered Go type of the stage
+//     "version": 1, "created": RFC 3339 time, "classes": [names], "stages":
+//     [{"type", "name", "encoding", "file"}]}. "type" is the registered Go type of the stage
 //     (package path and type name), "encoding" is "binary" for stages that
 //     implement encoding.BinaryMarshaler and "json" for the others.
 //   - stages/NNN.bin or stages/NNN.json, one file per stage, in order.
@@ -44,6 +44,7 @@ type manifest struct {
 	Format  string          `json:"format"`
 	Version int             `json:"version"`
 	Created time.Time       `json:"created"`
+	Classes []string        `json:"classes,omitempty"`
 	Stages  []manifestStage `json:"stages"`
 }
 
@@ -85,7 +86,7 @@ func typeName(t reflect.Type) string {
 
 // Save writes the model to w in the format described above.
 func Save(w io.Writer, m *PipelineModel) error {
-	man := manifest{Format: FormatName, Version: FormatVersion, Created: time.Now().UTC().Truncate(time.Second)}
+	man := manifest{Format: FormatName, Version: FormatVersion, Created: time.Now().UTC().Truncate(time.Second), Classes: m.Classes}
 	type member struct {
 		name string
 		data []byte
@@ -143,6 +144,12 @@ func SaveFile(path string, m *PipelineModel) error {
 		return fmt.Errorf("labelfree: save: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; a saved model is meant to be
+	// shared with the programs that serve it.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("labelfree: save: %w", err)
+	}
 	if err := Save(tmp, m); err != nil {
 		tmp.Close()
 		return err
@@ -206,7 +213,7 @@ func Load(r io.ReaderAt, size int64) (*PipelineModel, error) {
 	if man.Version > FormatVersion || man.Version < 1 {
 		return nil, fmt.Errorf("labelfree: load: %w: file format version %d is not supported (this labelfree reads versions 1 to %d; upgrade labelfree to read newer files)", ErrFormat, man.Version, FormatVersion)
 	}
-	m := &PipelineModel{}
+	m := &PipelineModel{Classes: man.Classes}
 	for i, ms := range man.Stages {
 		registry.RLock()
 		t, ok := registry.types[ms.Type]

@@ -104,6 +104,10 @@ func checkFlow(stages []Stage, input []ColumnRef) error {
 // one row with TransformRow, and persist it with Save and Load.
 type PipelineModel struct {
 	Stages []Stage
+	// Classes names the class indices of the Label, Prediction and
+	// Probabilities columns, as in the dataset the model was fitted on.
+	// It is saved with the model, so a server can name its answers.
+	Classes []string
 }
 
 // Info describes the whole model: what it reads from its input and what its

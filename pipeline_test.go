@@ -21,9 +21,12 @@ func TestPipelineFitThenTransform(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []labelfree.ColumnRef{colX.Ref()}, p.Inputs())
 
-	model, out, err := (&labelfree.Executor{}).Fit(context.Background(), p, rowsX(1, 2, 3, 6))
+	train := rowsX(1, 2, 3, 6)
+	train.Classes = []string{"low", "high"}
+	model, out, err := (&labelfree.Executor{}).Fit(context.Background(), p, train)
 	require.NoError(t, err)
 	require.Len(t, model.Stages, 2)
+	assert.Equal(t, []string{"low", "high"}, model.Classes, "the model keeps the dataset's class names")
 	assert.Equal(t, 3.0, model.Stages[0].(*centererModel).Mean)
 	assert.Equal(t, []bool{false, false, false, true}, above(out))
 
@@ -119,12 +122,14 @@ func TestFitErrorsNameTheStage(t *testing.T) {
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	model := fitTestModel(t)
+	model.Classes = []string{"other", "snow leopard"}
 	var buf bytes.Buffer
 	require.NoError(t, labelfree.Save(&buf, model))
 	loaded, err := labelfree.Load(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	require.NoError(t, err)
 	assert.Equal(t, model.Stages[0], loaded.Stages[0])
 	assert.Equal(t, model.Stages[1].(*threshold).Level, loaded.Stages[1].(*threshold).Level)
+	assert.Equal(t, model.Classes, loaded.Classes)
 }
 
 func TestLoadRejectsBadFiles(t *testing.T) {

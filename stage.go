@@ -81,3 +81,11 @@ func ValidateStage(s Stage) error {
 	}
 	return nil
 }
+
+// A Recomputable stage is cheaper to run again than to checkpoint (decoding
+// an image, say, whose decoded pixels take many times the space of its
+// bytes). The executor does not checkpoint stages whose Recomputable method
+// returns true.
+type Recomputable interface {
+	Recomputable() bool
+}

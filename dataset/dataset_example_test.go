@@ -12,39 +12,28 @@ import (
 	"github.com/labelfree/labelfree/search"
 )
 
-// searchAll collects every page of a query.
-func searchAll(ctx context.Context, p search.Provider, text string) []search.Result {
-	var out []search.Result
-	for page := 0; ; page++ {
-		pg, err := p.Search(ctx, search.Query{Text: text, Page: page, PageSize: 50})
-		if err != nil {
-			log.Fatal(err)
-		}
-		out = append(out, pg.Results...)
-		if !pg.More {
-			return out
-		}
-	}
-}
-
 // Example builds a snow-leopard dataset offline: the synthetic search
-// server stands in for a real image search, with broken links and
-// duplicates as the web has them.
+// server stands in for a real image search (with broken links and
+// duplicates, as the web has them), and the same search, download and
+// decode code runs as against a real provider.
 func Example() {
 	ctx := context.Background()
-	srv, err := synth.NewServer(synth.ServerConfig{PositiveResults: 60, NegativeResults: 10, Duplicates: 0.1, Broken: 0.05})
+	srv, err := synth.NewServer(synth.ServerConfig{Duplicates: 0.1, Broken: 0.05})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	p := srv.Provider()
 
-	pos := searchAll(ctx, p, "snow leopard")
-	var neg []search.Result
-	for _, word := range []string{"bicycle", "teapot", "harbour", "violin", "lantern", "meadow"} {
-		neg = append(neg, searchAll(ctx, p, word)...)
+	// Positives: the first two pages of the query. Negatives: the first
+	// ten results of random-word queries.
+	queries := []search.QuerySpec{{Text: "snow leopard", Class: "snow leopard", Pages: 2, PageSize: 30}}
+	queries = append(queries, search.Negatives(search.NegativeWords(nil, 6, 1, "snow leopard"), 10)...)
+	coll, err := search.Collect(ctx, srv.Provider(), search.Spec{Queries: queries})
+	if err != nil {
+		log.Fatal(err)
 	}
-	ds, rep, err := dataset.Stitch([]string{"other", "snow leopard"}, [][]search.Result{neg, pos}, &dataset.StitchOptions{Truth: srv.ResultTruth})
+	classes := []string{"other", "snow leopard"}
+	ds, rep, err := dataset.Stitch(classes, coll.ByClass(search.NegativeClass, "snow leopard"), &dataset.StitchOptions{Truth: srv.ResultTruth})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -84,8 +73,8 @@ func Example() {
 	fmt.Println("manifest rows:", back.Len(), "classes:", back.Classes)
 	// Output:
 	// rows per class: [60 60]
-	// usable: 96 set aside: 24
-	// of which duplicates: 17
+	// usable: 97 set aside: 23
+	// of which duplicates: 18
 	// manifest rows: 120 classes: [other snow leopard]
 }
 

@@ -133,3 +133,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeConfig(b *testing.B) {
+	data := encodeJPEG(b, scene(b, 1), 85)
+	for b.Loop() {
+		if _, _, err := DecodeConfig(data, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeJPEG(b *testing.B) {
+	data := encodeJPEG(b, scene(b, 1), 85)
+	for b.Loop() {
+		if _, _, err := Decode(data, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -30,6 +30,7 @@ type DuplicateError struct {
 	Distance int
 }
 
+// Error describes the duplicate.
 func (e *DuplicateError) Error() string {
 	if e.Exact {
 		return fmt.Sprintf("duplicate image: identical bytes to row %s", e.Of)

@@ -156,13 +156,15 @@ func BenchmarkPHash(b *testing.B) {
 
 // TestDedupeKeepsDistinctScenes checks that distinct synthetic scenes are
 // not taken for near duplicates, though some pairs have PHash values
-// within the threshold (of the first 300 scenes, seeds 0 and 77, 122 and
-// 167, 155 and 170): the DHash confirmation keeps them apart.
+// within the threshold (of the first 400 scenes, seeds 162 and 219, 113 and
+// 348, 348 and 385; DHash distances 23, 13 and 14): the DHash
+// confirmation keeps them apart. The seeds depend on the renderer; when
+// it changes, find new pairs by hashing a few hundred scenes.
 func TestDedupeKeepsDistinctScenes(t *testing.T) {
 	var ds labelfree.Dataset
 	close := 0
 	var hashes []uint64
-	for _, seed := range []uint64{0, 77, 122, 167, 155, 170, 1, 2, 3, 4, 5, 6, 7, 8} {
+	for _, seed := range []uint64{162, 219, 113, 348, 385, 1, 2, 3, 4, 5, 6, 7, 8} {
 		img := scene(t, seed)
 		r := labelfree.NewRow(fmt.Sprint(seed))
 		labelfree.Set(r, labelfree.Image, image.Image(img))
@@ -180,4 +182,11 @@ func TestDedupeKeepsDistinctScenes(t *testing.T) {
 	assert.Empty(t, out.Failed())
 	out = run(t, &Dedupe{MaxDHashDistance: -1}, &ds)
 	assert.NotEmpty(t, out.Failed(), "without the confirmation they would be dropped")
+}
+
+func BenchmarkDHash(b *testing.B) {
+	img := scene(b, 1)
+	for b.Loop() {
+		DHash(img)
+	}
 }

@@ -7,15 +7,21 @@
 //
 // A typical run:
 //
-//	ds, rep, _ := dataset.Stitch([]string{"other", "snow leopard"}, [][]search.Result{neg, pos}, nil)
-//	ex := labelfree.Executor{Checkpoint: ckpt}
-//	ds, _ = ex.Transform(ctx, &dataset.Downloader{}, ds)
+//	coll, _ := search.Collect(ctx, provider, spec)
+//	ds, rep, _ := dataset.Stitch([]string{"other", "snow leopard"},
+//		coll.ByClass(search.NegativeClass, "snow leopard"), nil)
+//	ex := labelfree.Executor{Checkpoint: ckpt} // resumes after a crash
+//	ds, _ = ex.Transform(ctx, &dataset.Downloader{CacheDir: "cache"}, ds)
 //	ds, _ = ex.Transform(ctx, &dataset.Decoder{}, ds)
 //	ds, _ = ex.Transform(ctx, &dataset.Dedupe{}, ds)
-//	ds, _ = ex.Transform(ctx, &dataset.Split{}, ds)
+//	ds, _ = ex.Transform(ctx, &dataset.TrainTestSplit{Seed: 1}, ds)
+//	ds, _ = ex.Transform(ctx, &dataset.Balance{Split: dataset.SplitTrain}, ds)
+//	ds, _ = ex.Transform(ctx, &dataset.Augment{Seed: 1}, ds)
 //	_ = dataset.Write(ctx, "out", ds, nil)
 //
 // Every stage is a labelfree stage, so they also compose in a Pipeline.
+// dataset/synth provides an offline stand-in for the search provider,
+// with ground truth.
 //
 // # Nothing is lost
 //

@@ -40,6 +40,7 @@ type HTTPError struct {
 	Status     string
 }
 
+// Error returns "HTTP " and the status line.
 func (e *HTTPError) Error() string { return "HTTP " + e.Status }
 
 // A Downloader fetches each row's Source.ImageURL into ImageBytes, and

@@ -308,3 +308,34 @@ func TestDownloaderValidate(t *testing.T) {
 		assert.Equal(t, tt.field, pe.Field)
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	assert.Equal(t, time.Duration(0), retryAfter(""))
+	assert.Equal(t, 3*time.Second, retryAfter("3"))
+	assert.Equal(t, time.Duration(0), retryAfter("-1"))
+	assert.Equal(t, time.Duration(0), retryAfter("soon"))
+	d := retryAfter(time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+	assert.InDelta(t, time.Hour.Seconds(), d.Seconds(), 5)
+	assert.Equal(t, time.Duration(0), retryAfter(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)))
+}
+
+func TestDownloaderHonoursRetryAfter(t *testing.T) {
+	var calls atomic.Int32
+	var first time.Time
+	var gap time.Duration
+	jpg := testJPEG(t, 8, 8, 0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			first = time.Now()
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		gap = time.Since(first)
+		w.Write(jpg)
+	}))
+	defer srv.Close()
+	ds := run(t, &Downloader{Guard: Guard{AllowLoopback: true}, RetryWait: time.Millisecond}, rowsFor(srv.URL+"/a.jpg"))
+	require.Nil(t, ds.Rows[0].Err)
+	assert.GreaterOrEqual(t, gap, 900*time.Millisecond, "waited as told, not RetryWait")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"sort"
@@ -140,6 +141,29 @@ func Stitch(classes []string, results [][]search.Result, opts *StitchOptions) (*
 	return ds, rep, nil
 }
 
+// checkHost accepts an IP address or a host name without URL delimiters,
+// spaces or control characters.
+func checkHost(host string) error {
+	if host == "" {
+		return errors.New("URL has no host")
+	}
+	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("bad IPv6 host %q", host)
+		}
+		return nil
+	}
+	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		return fmt.Errorf("bad host %q", host)
+	}
+	for _, r := range host {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("[]/@?#\\%<>\"`{}|^", r) {
+			return fmt.Errorf("bad host %q", host)
+		}
+	}
+	return nil
+}
+
 func rowID(norm string) string {
 	h := sha256.Sum256([]byte(norm))
 	return hex.EncodeToString(h[:10])
@@ -163,9 +187,9 @@ func NormalizeURL(raw string) (string, error) {
 		return "", errors.New("URL has no host")
 	}
 	host, port := u.Hostname(), u.Port()
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "" {
-		return "", errors.New("URL has no host")
+	host = strings.TrimRight(strings.ToLower(host), ".")
+	if err := checkHost(host); err != nil {
+		return "", err
 	}
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""

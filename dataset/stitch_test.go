@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/labelfree/labelfree"
@@ -112,4 +113,28 @@ func TestStitchErrors(t *testing.T) {
 	require.ErrorContains(t, err, "2 classes")
 	_, _, err = Stitch([]string{"a", "a"}, [][]search.Result{nil, nil}, nil)
 	require.ErrorContains(t, err, "twice")
+}
+
+// FuzzNormalizeURL checks that normalisation never panics, yields http(s)
+// URLs and is idempotent, so equal images get equal row IDs.
+func FuzzNormalizeURL(f *testing.F) {
+	for _, s := range []string{"HTTP://Example.COM:80/a/./b/../c.jpg#x", "https://[::1]:443/?b=1&a=2&utm_x=3", "http://a/%zz", "https://u:p@h/x", "http://h/a//b/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		n, err := NormalizeURL(raw)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(n, "http://") && !strings.HasPrefix(n, "https://") {
+			t.Fatalf("%q normalised to %q", raw, n)
+		}
+		again, err := NormalizeURL(n)
+		if err != nil {
+			t.Fatalf("normal form %q does not parse: %v", n, err)
+		}
+		if again != n {
+			t.Fatalf("not idempotent: %q -> %q -> %q", raw, n, again)
+		}
+	})
 }

@@ -281,7 +281,14 @@ const ReadStage = "dataset.Read"
 // ID, Label, Split, ContentHash, Format, Size, Source, AlsoFound,
 // TrueBoxes, DuplicateOf, Augmentation, ImagePath (absolute) and, for
 // failed rows, Err (its message; the error's type is not kept).
-func Read(ctx context.Context, dir string, opts *ReadOptions) (*labelfree.Dataset, error) {
+func Read(ctx context.Context, dir string, opts *ReadOptions) (ds *labelfree.Dataset, err error) {
+	// The Parquet decoder panics on some corrupt files; a damaged or
+	// hostile manifest must give an error instead.
+	defer func() {
+		if p := recover(); p != nil {
+			ds, err = nil, fmt.Errorf("dataset: read manifest: corrupt file: %v", p)
+		}
+	}()
 	if opts == nil {
 		opts = &ReadOptions{}
 	}
@@ -294,11 +301,17 @@ func Read(ctx context.Context, dir string, opts *ReadOptions) (*labelfree.Datase
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read: %w", err)
 	}
+	if err := checkFooter(f, st.Size()); err != nil {
+		return nil, fmt.Errorf("dataset: read manifest: %w", err)
+	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read manifest: %w", err)
 	}
-	ds := &labelfree.Dataset{}
+	if err := checkManifest(f, st.Size(), pf); err != nil {
+		return nil, fmt.Errorf("dataset: read manifest: %w", err)
+	}
+	ds = &labelfree.Dataset{}
 	if v, ok := pf.Lookup(classesKey); ok {
 		if err := json.Unmarshal([]byte(v), &ds.Classes); err != nil {
 			return nil, fmt.Errorf("dataset: read manifest: classes: %w", err)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"image"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,13 +192,7 @@ func TestReadRejectsHostileManifest(t *testing.T) {
 // when present), as data scientists will. It is skipped where Python lacks
 // pyarrow (Debian bookworm does not package it).
 func TestManifestReadableByPyArrow(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
-	if err := exec.Command(py, "-c", "import pyarrow.parquet").Run(); err != nil {
-		t.Skip("python3 has no pyarrow")
-	}
+	py := testpy.Find(t, "pyarrow.parquet")
 	dir := t.TempDir()
 	ds := storeFixture(t)
 	require.NoError(t, Write(context.Background(), dir, ds, nil))
@@ -295,4 +291,105 @@ func TestManifestReadableByHyparquet(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "snow leopard cub", got.Rows[0].AlsoFound[0].Query)
+}
+
+// FuzzRead feeds hostile manifests to Read: errors, never panics.
+func FuzzRead(f *testing.F) {
+	dir := f.TempDir()
+	var ds labelfree.Dataset
+	r := labelfree.NewRow("a")
+	labelfree.Set(r, labelfree.Label, 0)
+	labelfree.Set(r, labelfree.TrueBoxes, []labelfree.Box{{X1: 1, Y1: 1}})
+	ds.Rows = append(ds.Rows, r)
+	ds.Classes = []string{"x"}
+	require.NoError(f, Write(context.Background(), dir, &ds, nil))
+	good, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	require.NoError(f, err)
+	f.Add(good)
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), data, 0o644))
+		Read(context.Background(), dir, nil) //nolint:errcheck // only panics matter
+	})
+}
+
+// TestReadCorruptManifests flips bytes of a valid manifest: Read must
+// return an error or a dataset, never panic or exhaust memory (parquet-go
+// panics on some corrupt pages and its LZ4 decoder grows without bound;
+// checkManifest and Read's recover handle both).
+func TestReadCorruptManifests(t *testing.T) {
+	src := t.TempDir()
+	require.NoError(t, Write(context.Background(), src, storeFixture(t), nil))
+	good, err := os.ReadFile(filepath.Join(src, ManifestFile))
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 600
+	if testing.Short() {
+		n = 150
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, ManifestFile)
+	errs := 0
+	for range n {
+		b := bytes.Clone(good)
+		for range 1 + rng.IntN(6) {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		if _, err := Read(context.Background(), dir, nil); err != nil {
+			errs++
+		}
+	}
+	assert.Positive(t, errs)
+	// A manifest using a codec other than Snappy or none is refused.
+	rows := []ManifestRow{{ID: "x", Label: 0}}
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, parquet.Write(f, rows, parquet.Compression(&parquet.Lz4Raw)))
+	require.NoError(t, f.Close())
+	_, err = Read(context.Background(), dir, nil)
+	require.ErrorContains(t, err, "codec")
+}
+
+func TestCheckThrift(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		ok   bool
+	}{
+		{"empty struct", []byte{0}, true},
+		{"i32 field", []byte{0x15, 0x04, 0}, true},
+		{"bool field", []byte{0x11, 0}, true},
+		{"string", []byte{0x18, 3, 'a', 'b', 'c', 0}, true},
+		{"list of 2 i32", []byte{0x19, 0x25, 2, 4, 0}, true},
+		{"huge list", []byte{0x19, 0xF5, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}, false},
+		{"huge string", []byte{0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}, false},
+		{"huge map", []byte{0x1B, 0xFF, 0xFF, 0xFF, 0x07, 0x55, 0}, false},
+		{"truncated", []byte{0x15}, false},
+		{"no stop", []byte{0x15, 0x04}, false},
+		{"unknown type", []byte{0x1D, 0}, false},
+		{"deep nesting", bytes.Repeat([]byte{0x1C}, 100), false},
+	}
+	for _, tt := range tests {
+		_, err := checkThriftStruct(tt.b)
+		if tt.ok {
+			assert.NoError(t, err, tt.name)
+		} else {
+			assert.ErrorIs(t, err, errThrift, tt.name)
+		}
+	}
+}
+
+func TestReadRefusesHugeFooterList(t *testing.T) {
+	// File metadata whose schema list declares 2^31-1 elements: decoded
+	// naively, that is a 300 GB allocation.
+	footer := []byte{0x15, 0x02, 0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0}
+	file := append([]byte("PAR1"), footer...)
+	file = binary.LittleEndian.AppendUint32(file, uint32(len(footer)))
+	file = append(file, "PAR1"...)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), file, 0o644))
+	_, err := Read(context.Background(), dir, nil)
+	require.ErrorIs(t, err, errThrift)
 }

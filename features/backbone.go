@@ -118,7 +118,7 @@ func (s InputSpec) Validate() error {
 	}
 	for c := range s.Colour.Channels() {
 		if !(s.Std[c] > 0) {
-			return fmt.Errorf("Std[%d] is %v; it must be positive", c, s.Std[c])
+			return fmt.Errorf("standard deviation Std[%d] is %v; it must be positive", c, s.Std[c])
 		}
 	}
 	return nil

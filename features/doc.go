@@ -68,7 +68,8 @@
 // # Logistic regression
 //
 // LogisticRegression fits binary (sigmoid) or multinomial (softmax) models
-// with an L2 penalty by L-BFGS (gonum.org/v1/gonum/optimize), minimising
+// with an L2 penalty by L-BFGS (gonum.org/v1/gonum/optimize), or with an
+// elastic-net penalty (L1Ratio) by accelerated proximal gradient, minimising
 // the same objective as scikit-learn's LogisticRegression(solver="lbfgs"),
 // C·Σ sᵢ·ℓᵢ + ½‖W‖², so C means what it means there; the tests compare
 // coefficients and probabilities with scikit-learn's on committed

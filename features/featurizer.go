@@ -33,7 +33,9 @@ func init() {
 //
 // It reads labelfree.Image, or labelfree.ImageBytes (decoded here, JPEG,
 // PNG, GIF, WebP, BMP or TIFF) when DecodeBytes is set. An image that
-// cannot be decoded or is too large fails its row only.
+// cannot be decoded or is too large fails its row only. Any image.Image
+// works (paletted, grey, 16-bit, CMYK, YCbCr); transparent pixels count as
+// black, as their premultiplied colour is.
 //
 // The zero value uses DefaultBackbone, the MobileNetV2 embedded in this
 // package, with centre crops and batches of 16.
@@ -51,8 +53,8 @@ type ImageFeaturizer struct {
 	CropFraction float64
 	// DecodeBytes reads labelfree.ImageBytes instead of labelfree.Image.
 	DecodeBytes bool
-	// MaxPixels refuses encoded images with more pixels than this before
-	// decoding them; 0 means 64 megapixels.
+	// MaxPixels refuses images with more pixels than this (encoded ones
+	// before decoding them); 0 means 64 megapixels.
 	MaxPixels int
 }
 
@@ -210,16 +212,36 @@ func (f *ImageFeaturizer) TransformBatch(ctx context.Context, rows []*labelfree.
 	return nil
 }
 
-// image returns the row's decoded image.
+// image returns the row's decoded image, refusing any with more than
+// MaxPixels pixels (resizing an image.Uniform, whose bounds span ±1e9,
+// would otherwise allocate without end).
 func (f *ImageFeaturizer) image(r *labelfree.Row) (image.Image, error) {
 	if !f.DecodeBytes {
-		return labelfree.MustGet(r, labelfree.Image)
+		img, err := labelfree.MustGet(r, labelfree.Image)
+		if err != nil {
+			return nil, err
+		}
+		if img == nil {
+			return nil, errors.New("image is nil")
+		}
+		b := img.Bounds()
+		if int64(b.Dx())*int64(b.Dy()) > int64(f.maxPixels()) {
+			return nil, fmt.Errorf("%w: %dx%d is more than %d pixels", ErrTooLarge, b.Dx(), b.Dy(), f.maxPixels())
+		}
+		return img, nil
 	}
 	b, err := labelfree.MustGet(r, labelfree.ImageBytes)
 	if err != nil {
 		return nil, err
 	}
-	return decodeLimited(b, f.MaxPixels)
+	return decodeLimited(b, f.maxPixels())
+}
+
+func (f *ImageFeaturizer) maxPixels() int {
+	if f.MaxPixels > 0 {
+		return f.MaxPixels
+	}
+	return 64 << 20
 }
 
 // ErrTooLarge is wrapped by the row error of an image with more pixels than
@@ -227,9 +249,6 @@ func (f *ImageFeaturizer) image(r *labelfree.Row) (image.Image, error) {
 var ErrTooLarge = errors.New("image too large")
 
 func decodeLimited(b []byte, maxPixels int) (image.Image, error) {
-	if maxPixels == 0 {
-		maxPixels = 64 << 20
-	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("decode image: %w", err)

@@ -234,6 +234,13 @@ func TestImageFeaturizerErrors(t *testing.T) {
 	cancel()
 	f = &ImageFeaturizer{Backbone: &meanBackbone{spec: spec(NCHW, RGB)}}
 	require.ErrorIs(t, f.TransformBatch(cctx, []*labelfree.Row{row()}), context.Canceled)
+	// Images too large to resize fail their row.
+	r0 := labelfree.NewRow("uniform")
+	labelfree.Set(r0, labelfree.Image, image.Image(image.NewUniform(color.White)))
+	require.ErrorIs(t, f.Transform(ctx, r0), ErrTooLarge)
+	r0 = labelfree.NewRow("x")
+	labelfree.Set(r0, labelfree.Image, image.Image(nil))
+	require.Error(t, f.Transform(ctx, r0), "a nil image fails its row")
 	// An empty image fails its row.
 	r := labelfree.NewRow("empty")
 	labelfree.Set(r, labelfree.Image, image.Image(image.NewRGBA(image.Rect(0, 0, 0, 0))))
@@ -324,4 +331,22 @@ func FuzzDecodeLimited(f *testing.F) {
 		dst := make([]float32, s.imageLen())
 		_ = preprocess(dst, img, s, CenterCrop, 1, image.NewRGBA(image.Rect(0, 0, 4, 3)))
 	})
+}
+
+// BenchmarkPreprocess times the crop, resize and normalisation of a
+// 640×480 photo-sized image to MobileNetV2's input, the featurizer's own
+// cost next to the network's forward pass.
+func BenchmarkPreprocess(b *testing.B) {
+	src := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
+	for i := range src.Y {
+		src.Y[i] = uint8(i)
+	}
+	sp := MobileNetV2Spec
+	dst := make([]float32, sp.imageLen())
+	scratch := image.NewRGBA(image.Rect(0, 0, sp.Width, sp.Height))
+	for b.Loop() {
+		if err := preprocess(dst, src, sp, CenterCrop, 1, scratch); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -68,6 +68,14 @@ type LogisticRegression struct {
 	// scikit-learn's tol applies to the objective divided by C only, so its
 	// tol t corresponds to Tol = t/n.
 	Tol float64
+	// L1Ratio in [0, 1] mixes an L1 penalty into the L2 one, as
+	// scikit-learn's elastic net does: the penalty becomes
+	// (1−L1Ratio)/2·‖W‖² + L1Ratio·‖W‖₁, which sets the weights of
+	// uninformative features to exactly zero. 0 is plain L2, fitted by
+	// L-BFGS; above 0 the fit uses FISTA (accelerated proximal gradient),
+	// as L-BFGS needs a smooth objective, and stops on Tol applied to the
+	// proximal gradient, or MaxIter (default 20000). FTol does not apply.
+	L1Ratio float64
 	// FTol stops the solver once an iteration lowers the objective by no
 	// more than FTol·max(|f_old|, |f_new|); 0 means 2.2e-9, the default of
 	// SciPy's L-BFGS-B that scikit-learn uses. A negative value turns the
@@ -120,7 +128,8 @@ type FitResult struct {
 	// Objective is the minimised objective divided by C·n.
 	Objective float64
 	// GradNorm is the largest absolute component of the objective's
-	// gradient at the solution.
+	// gradient at the solution (of its minimum-norm subgradient with an
+	// L1 penalty).
 	GradNorm float64
 	// Rows and Features are the size of the training matrix.
 	Rows, Features int
@@ -156,6 +165,8 @@ func (lr *LogisticRegression) Validate() error {
 		return bad("MaxIter", fmt.Sprintf("must not be negative, got %d", lr.MaxIter))
 	case math.IsNaN(lr.Tol) || lr.Tol < 0 || math.IsInf(lr.Tol, 0):
 		return bad("Tol", fmt.Sprintf("must be a finite positive number (or 0 for the default), got %v", lr.Tol))
+	case math.IsNaN(lr.L1Ratio) || lr.L1Ratio < 0 || lr.L1Ratio > 1:
+		return bad("L1Ratio", fmt.Sprintf("must be in [0, 1], got %v", lr.L1Ratio))
 	case math.IsNaN(lr.FTol) || math.IsInf(lr.FTol, 0):
 		return bad("FTol", fmt.Sprintf("must be finite, got %v", lr.FTol))
 	}
@@ -206,6 +217,9 @@ var ErrOneClass = errors.New("training rows hold fewer than two classes")
 
 // FitXY fits the model on the embeddings x with labels y. numClasses is the
 // length of the probability vectors the model writes; 0 means max(y)+1.
+// The fit holds a float64 copy of x (8·n·d bytes: 100,000 ResNet-50
+// embeddings take 1.6 GB) and uses every core (GOMAXPROCS); its results do
+// not depend on the number of cores.
 func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int, numClasses int) (*LogisticModel, error) {
 	start := time.Now()
 	if err := lr.Validate(); err != nil {
@@ -292,9 +306,13 @@ func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int,
 	if k == 2 {
 		outs = 1
 	}
+	l1 := lr.L1Ratio / (C * float64(n))
+	if math.IsInf(C, 1) {
+		l1 = 0
+	}
 	obj := &logisticObjective{
 		x: xs, n: n, d: d, outs: outs, y: yi, sw: sw,
-		penalty:   1 / (C * float64(n)),
+		penalty:   (1 - lr.L1Ratio) / (C * float64(n)),
 		intercept: !lr.NoIntercept,
 	}
 	obj.init()
@@ -302,6 +320,9 @@ func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int,
 	maxIter := lr.MaxIter
 	if maxIter == 0 {
 		maxIter = 1000
+		if l1 > 0 {
+			maxIter = 20000
+		}
 	}
 	tol := lr.Tol
 	if tol == 0 {
@@ -314,36 +335,50 @@ func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int,
 	case ftol < 0:
 		ftol = 0
 	}
-	settings := &optimize.Settings{
-		GradientThreshold: tol,
-		MajorIterations:   maxIter,
-		Converger:         &relativeConverge{tol: ftol},
-		Recorder:          ctxRecorder{ctx},
-	}
-	problem := optimize.Problem{Func: obj.f, Grad: obj.grad}
-	theta0 := make([]float64, obj.size())
-	res, err := optimize.Minimize(problem, theta0, settings, &optimize.LBFGS{})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("features: %s: %w", lr.name(), ctx.Err())
+	var (
+		theta        []float64
+		status       optimize.Status
+		iters, evals int
+	)
+	if l1 > 0 {
+		var err error
+		theta, status, iters, evals, err = fista(ctx, obj, l1, tol, maxIter)
+		if err != nil {
+			return nil, fmt.Errorf("features: %s: %w", lr.name(), err)
 		}
-		// gonum reports a failed line search as an error next to a usable
-		// best location; keep the location and say so in the result.
-		if res == nil {
-			return fail("%w", err)
+	} else {
+		settings := &optimize.Settings{
+			GradientThreshold: tol,
+			MajorIterations:   maxIter,
+			Converger:         &relativeConverge{tol: ftol},
+			Recorder:          ctxRecorder{ctx},
+		}
+		problem := optimize.Problem{Func: obj.f, Grad: obj.grad}
+		res, err := optimize.Minimize(problem, make([]float64, obj.size()), settings, &optimize.LBFGS{})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("features: %s: %w", lr.name(), ctx.Err())
+			}
+			// gonum reports a failed line search as an error next to a usable
+			// best location; keep the location and say so in the result.
+			if res == nil {
+				return fail("%w", err)
+			}
+		}
+		theta, status, iters, evals = res.X, res.Status, res.Stats.MajorIterations, res.Stats.FuncEvaluations
+		if err != nil && status == optimize.NotTerminated {
+			status = optimize.Failure
 		}
 	}
-	theta := res.X
 	loss := obj.loss(theta)
 	g := make([]float64, len(theta))
-	fval := obj.eval(theta, g)
+	fval := obj.eval(theta, g) + l1*l1Norm(theta[:outs*d])
 	gn := 0.0
-	for _, v := range g {
+	for i, v := range g {
+		if i < outs*d && l1 > 0 {
+			v = minNormSubgradient(v, theta[i], l1)
+		}
 		gn = math.Max(gn, math.Abs(v))
-	}
-	status := res.Status
-	if err != nil && status == optimize.NotTerminated {
-		status = optimize.Failure
 	}
 	m := &LogisticModel{
 		NumClasses: numClasses,
@@ -354,8 +389,8 @@ func (lr *LogisticRegression) FitXY(ctx context.Context, x [][]float32, y []int,
 		Result: FitResult{
 			Status:      status.String(),
 			Converged:   status == optimize.GradientThreshold || status == optimize.FunctionConvergence || status == optimize.Success || status == optimize.MethodConverge || status == optimize.StepConvergence,
-			Iterations:  res.Stats.MajorIterations,
-			Evaluations: res.Stats.FuncEvaluations,
+			Iterations:  iters,
+			Evaluations: evals,
 			Loss:        loss,
 			Objective:   fval,
 			GradNorm:    gn,
@@ -477,7 +512,7 @@ type logisticObjective struct {
 	outs      int // 1 for binary (sigmoid), k for multinomial (softmax)
 	y         []int
 	sw        []float64
-	penalty   float64 // 1/(C·n); Inf C gives 0
+	penalty   float64 // L2 weight (1−L1Ratio)/(C·n); Inf C gives 0
 	intercept bool
 
 	chunk    int         // rows per chunk
@@ -727,7 +762,7 @@ func (m *LogisticModel) PredictProba(e []float32) ([]float64, error) {
 	p := make([]float64, m.NumClasses)
 	if len(m.Weights) == 1 {
 		z := m.Intercepts[0] + dot(m.Weights[0], e)
-		if math.IsNaN(z) {
+		if math.IsNaN(z) || math.IsInf(z, 0) {
 			return nil, fmt.Errorf("features: %s: embedding holds non-finite values", m.name())
 		}
 		q := sigmoid(z)

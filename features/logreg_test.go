@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,6 +24,7 @@ type sklearnLogregCase struct {
 	FitIntercept bool        `json:"fit_intercept"`
 	Standardize  bool        `json:"standardize"`
 	ClassWeight  any         `json:"class_weight"`
+	L1Ratio      float64     `json:"l1_ratio"`
 	Coef         [][]float64 `json:"coef"`
 	Intercept    []float64   `json:"intercept"`
 	Proba        [][]float64 `json:"proba"`
@@ -52,7 +54,7 @@ func TestLogisticRegressionMatchesSklearn(t *testing.T) {
 	require.NotEmpty(t, ref.Cases)
 	for _, c := range ref.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			lr := &LogisticRegression{C: c.C, NoIntercept: !c.FitIntercept, Standardize: c.Standardize, Tol: 1e-8, FTol: -1}
+			lr := &LogisticRegression{C: c.C, NoIntercept: !c.FitIntercept, Standardize: c.Standardize, L1Ratio: c.L1Ratio, Tol: 1e-8, FTol: -1}
 			switch w := c.ClassWeight.(type) {
 			case string:
 				require.Equal(t, "balanced", w)
@@ -93,6 +95,15 @@ func TestLogisticRegressionMatchesSklearn(t *testing.T) {
 			assert.True(t, md.Result.Converged, md.Result.Status)
 			assert.InDelta(t, c.Objective, md.Result.Objective, 1e-6)
 			assert.LessOrEqual(t, md.Result.Iterations, m.Result.Iterations)
+			if c.L1Ratio > 0 {
+				// The L1 part zeroes the same weights (standardising
+				// rescales weights but keeps zeros).
+				for j := range c.Coef {
+					for f := range c.Coef[j] {
+						assert.Equal(t, c.Coef[j][f] == 0, m.Weights[j][f] == 0, "weight [%d][%d]: sklearn %v, ours %v", j, f, c.Coef[j][f], m.Weights[j][f])
+					}
+				}
+			}
 			if !c.Standardize {
 				// Without standardisation the parameters themselves match.
 				require.Len(t, m.Weights, len(c.Coef))
@@ -243,6 +254,7 @@ func TestLogisticRegressionErrors(t *testing.T) {
 		{"negative MaxIter", LogisticRegression{MaxIter: -1}, x, y, 0, "MaxIter", ""},
 		{"bad Tol", LogisticRegression{Tol: math.Inf(1)}, x, y, 0, "Tol", ""},
 		{"bad FTol", LogisticRegression{FTol: math.NaN()}, x, y, 0, "FTol", ""},
+		{"bad L1Ratio", LogisticRegression{L1Ratio: 1.5}, x, y, 0, "L1Ratio", ""},
 		{"bad class weight", LogisticRegression{ClassWeights: []float64{1, -2}}, x, y, 0, "ClassWeights", ""},
 		{"no rows", LogisticRegression{}, nil, nil, 0, "", "no training rows"},
 		{"length mismatch", LogisticRegression{}, x, y[:3], 0, "", "20 embeddings but 3 labels"},
@@ -278,6 +290,30 @@ func TestLogisticRegressionErrors(t *testing.T) {
 	cancel()
 	_, err = (&LogisticRegression{}).FitXY(cctx, x, y, 0)
 	require.ErrorIs(t, err, context.Canceled)
+	_, err = (&LogisticRegression{L1Ratio: 0.5}).FitXY(cctx, x, y, 0)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestLogisticRegressionLasso(t *testing.T) {
+	// Pure L1 with a strong penalty keeps only the informative feature.
+	rng := rand.New(rand.NewPCG(8, 9))
+	var x [][]float32
+	var y []int
+	for i := range 300 {
+		c := i % 2
+		row := []float32{float32(2*float64(c) - 1 + rng.NormFloat64())}
+		for range 9 {
+			row = append(row, float32(rng.NormFloat64()))
+		}
+		x, y = append(x, row), append(y, c)
+	}
+	m, err := (&LogisticRegression{L1Ratio: 1, C: 0.02}).FitXY(context.Background(), x, y, 0)
+	require.NoError(t, err)
+	require.True(t, m.Result.Converged, m.Result.Status)
+	assert.Greater(t, m.Weights[0][0], 0.1)
+	for f := 1; f < 10; f++ {
+		assert.Zero(t, m.Weights[0][f], "noise feature %d", f)
+	}
 }
 
 func TestLogisticModelTransformErrors(t *testing.T) {
@@ -289,6 +325,9 @@ func TestLogisticModelTransformErrors(t *testing.T) {
 	require.ErrorContains(t, m.Transform(context.Background(), r), "length 2")
 	r = labelfree.NewRow("nan")
 	labelfree.Set(r, labelfree.Embedding, []float32{1, 2, float32(math.NaN()), 4})
+	require.ErrorContains(t, m.Transform(context.Background(), r), "non-finite")
+	r = labelfree.NewRow("inf")
+	labelfree.Set(r, labelfree.Embedding, []float32{1, 2, float32(math.Inf(1)), 4})
 	require.ErrorContains(t, m.Transform(context.Background(), r), "non-finite")
 	require.Error(t, m.Transform(context.Background(), labelfree.NewRow("none")))
 
@@ -318,4 +357,17 @@ func mustGet[T any](t testing.TB, r *labelfree.Row, c labelfree.Column[T]) T {
 	v, err := labelfree.MustGet(r, c)
 	require.NoError(t, err)
 	return v
+}
+
+func TestLogisticRegressionDeterministicAcrossCores(t *testing.T) {
+	x, y := blobs(21, 3000, 16, 3, 1)
+	fit := func(procs int) *LogisticModel {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m, err := (&LogisticRegression{}).FitXY(context.Background(), x, y, 0)
+		require.NoError(t, err)
+		return m
+	}
+	a, b := fit(1), fit(4)
+	assert.Equal(t, a.Weights, b.Weights)
+	assert.Equal(t, a.Intercepts, b.Intercepts)
 }

@@ -143,8 +143,7 @@ func (e *Explanation) Boxes(o BoxOptions) []labelfree.Box {
 	for _, k := range sel {
 		parent[k] = k
 	}
-	var find func(int) int
-	find = func(k int) int {
+	find := func(k int) int {
 		for parent[k] != k {
 			parent[k] = parent[parent[k]]
 			k = parent[k]

@@ -65,4 +65,14 @@
 // A Server holds no state between requests, so scaling out is running
 // more replicas behind any load balancer; deploy/ holds a Kubernetes
 // example and notes on sizing.
+//
+// # Command
+//
+// cmd/labelfree-serve serves a saved pipeline whose stages come from the
+// labelfree packages:
+//
+//	LABELFREE_TOKEN=... labelfree-serve -model snowleopard.lfp -classes "other,snow leopard"
+//
+// Pipelines with stage types of your own need a main of your own around
+// Server that imports the packages registering them.
 package serve

@@ -66,8 +66,6 @@ func (*brightDetector) Transform(ctx context.Context, r *labelfree.Row) error {
 	return nil
 }
 
-func (*brightDetector) ClassNames() []string { return []string{"background", "bright"} }
-
 // byteCounter reads only ImageBytes: a classifier that never needs pixels.
 type byteCounter struct{}
 
@@ -208,7 +206,8 @@ func init() {
 func loadModel(t testing.TB, stages ...labelfree.Stage) *labelfree.PipelineModel {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "model.lfp")
-	require.NoError(t, labelfree.SaveFile(path, &labelfree.PipelineModel{Stages: stages}))
+	m := &labelfree.PipelineModel{Stages: stages, Classes: []string{"background", "bright"}}
+	require.NoError(t, labelfree.SaveFile(path, m))
 	m, err := labelfree.LoadFile(path)
 	require.NoError(t, err)
 	return m

@@ -10,25 +10,6 @@ import (
 	"github.com/labelfree/labelfree"
 )
 
-// A ClassNamer is a model stage that knows its classes' names. When
-// Server.Classes is empty, the last such stage in the model names the
-// classes in replies.
-type ClassNamer interface {
-	ClassNames() []string
-}
-
-func classNamesOf(m *labelfree.PipelineModel) []string {
-	var names []string
-	for _, st := range m.Stages {
-		if cn, ok := st.(ClassNamer); ok {
-			if n := cn.ClassNames(); len(n) > 0 {
-				names = n
-			}
-		}
-	}
-	return names
-}
-
 func writes(m *labelfree.PipelineModel, name string) bool {
 	for _, w := range m.Info().Writes {
 		if w.Name == name {

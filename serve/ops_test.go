@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -435,4 +436,20 @@ func TestTLS(t *testing.T) {
 			r2.Body.Close()
 		}
 	}
+}
+
+func TestConcurrencyDefaults(t *testing.T) {
+	srv := &Server{Model: &labelfree.PipelineModel{Stages: []labelfree.Stage{&batchProbe{Size: 24}}}, Logger: quietLogger()}
+	_, err := srv.Handler()
+	require.NoError(t, err)
+	defer srv.Close()
+	assert.Equal(t, max(2*runtime.GOMAXPROCS(0), 48), cap(srv.adm.slots), "a batch can fill while another runs")
+	assert.Equal(t, int64(5*cap(srv.adm.slots)), srv.adm.limit, "queue of 4×MaxConcurrent")
+
+	srv2 := &Server{Model: loadModel(t, &brightDetector{}), MaxConcurrent: 3, MaxQueue: -1, Logger: quietLogger()}
+	_, err = srv2.Handler()
+	require.NoError(t, err)
+	defer srv2.Close()
+	assert.Equal(t, 3, cap(srv2.adm.slots))
+	assert.Equal(t, int64(3), srv2.adm.limit, "a negative MaxQueue means no waiting")
 }

@@ -56,14 +56,15 @@ const (
 //	GET  /readyz           200 when ready for traffic, 503 while draining
 //	GET  /metrics          Prometheus metrics
 //	GET  /                 a page to upload a photo and see the boxes
+//	GET  /static/{name}    the page's script and style sheet
 type Server struct {
 	// Model is the fitted pipeline to serve, typically from
 	// labelfree.LoadFile. It must read only the Image and/or ImageBytes
 	// columns, which each request provides. Required.
 	Model *labelfree.PipelineModel
 	// Classes names the model's classes: Classes[i] names class i in
-	// replies. When empty, a model stage with a ClassNames() []string method
-	// supplies them; otherwise replies carry class indices only.
+	// replies. When empty, the model's own Classes (saved with it) name
+	// them; when both are empty, replies carry class indices only.
 	Classes []string
 	// ModelName and ModelVersion are reported in every reply, so clients
 	// and logs can tell which model answered (FileVersion gives a
@@ -106,8 +107,8 @@ type Server struct {
 	DrainDelay time.Duration
 
 	// MaxConcurrent bounds the requests being decoded and run at once
-	// (0: 2×GOMAXPROCS, raised to the largest batch size so batches can
-	// fill).
+	// (0: 2×GOMAXPROCS, raised to twice the largest batch size so that
+	// the next micro-batch can fill while one runs).
 	MaxConcurrent int
 	// MaxQueue bounds the requests waiting for one of the MaxConcurrent
 	// slots (0: 4×MaxConcurrent; negative: no waiting). A request beyond it
@@ -221,7 +222,7 @@ func (s *Server) init() error {
 		s.needs, _ = needsOf(s.Model)
 		s.classes = s.Classes
 		if len(s.classes) == 0 {
-			s.classes = classNamesOf(s.Model)
+			s.classes = s.Model.Classes
 		}
 		s.initModelInfo()
 		s.metrics = newMetrics()
@@ -239,7 +240,7 @@ func (s *Server) init() error {
 		s.run = newRunner(s.Model, s.MaxBatch, s.MaxWait, s.BatchWorkers, s.metrics)
 		conc := s.MaxConcurrent
 		if conc == 0 {
-			conc = max(2*runtime.GOMAXPROCS(0), s.run.maxBatch())
+			conc = max(2*runtime.GOMAXPROCS(0), 2*s.run.maxBatch())
 		}
 		queue := s.MaxQueue
 		switch {
@@ -359,11 +360,11 @@ func (s *Server) httpServer() *http.Server {
 
 func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/predict", s.authed(http.HandlerFunc(s.handlePredict)))
+	mux.Handle("/v1/predict", s.authed(http.HandlerFunc(s.handlePredict), true))
 	mux.HandleFunc("/v1/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("/healthz", s.handleHealth)
 	mux.HandleFunc("/readyz", s.handleReady)
-	mux.Handle("/metrics", s.authed(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	mux.Handle("/metrics", s.authed(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), false))
 	mux.HandleFunc("/{$}", s.handleIndex)
 	mux.Handle("/static/{name}", s.staticHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -372,8 +373,10 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 	return mux
 }
 
-// authed requires the bearer token when one is configured.
-func (s *Server) authed(h http.Handler) http.Handler {
+// authed requires the bearer token when one is configured. Refusals of
+// prediction requests are counted and logged like other failed
+// predictions.
+func (s *Server) authed(h http.Handler, predict bool) http.Handler {
 	if s.Token == "" {
 		return h
 	}
@@ -381,8 +384,14 @@ func (s *Server) authed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			start := time.Now()
 			w.Header().Set("WWW-Authenticate", `Bearer realm="labelfree"`)
-			s.writeError(w, r, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong bearer token"})
+			aerr := &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong bearer token"}
+			s.writeError(w, r, aerr)
+			if predict {
+				s.metrics.observe(aerr.Status, time.Since(start).Seconds(), aerr.Code)
+				s.logRequest(r, aerr.Status, aerr.Code, "", time.Since(start), aerr)
+			}
 			return
 		}
 		h.ServeHTTP(w, r)

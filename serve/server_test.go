@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -292,6 +293,7 @@ func TestAuth(t *testing.T) {
 	}
 	resp, v := post(t, ts.URL+"/v1/predict", "image/png", bytes.NewReader(img), "Authorization", "Bearer s3cret-token")
 	assert.Equal(t, 200, resp.StatusCode, "%v", v)
+	assert.Equal(t, 5.0, testutil.ToFloat64(srv.metrics.errors.WithLabelValues("unauthorized")), "refusals are counted")
 
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/v1/openapi.json": 200, "/": 200, "/metrics": 401} {
 		resp, err := http.Get(ts.URL + path)

@@ -1,7 +1,7 @@
 package superpixel
 
 // kparams is one cluster centre as the assignment kernels see it. The
-// layout (eight 4-byte fields) is read by assign_amd64.s.
+// layout (ten 4-byte fields) is read by assign_amd64.s.
 type kparams struct {
 	cl, ca, cb float32 // centre colour
 	cx         float32 // centre x
@@ -9,6 +9,8 @@ type kparams struct {
 	wdy2       float32 // w·(y−cy)² for the current row
 	k          int32   // cluster index
 	x0         float32 // x of the first pixel of the row segment
+	cy         float32 // centre y (window kernels)
+	y0         float32 // y of the window's first row (window kernels)
 }
 
 // assignRowGo is the portable assignment kernel: for each pixel i of a row
@@ -83,4 +85,44 @@ func accumulateRow(lab []int32, l, a, b []int16, sums []int64, y int) {
 		return
 	}
 	accumulateRowGo(lab, l, a, b, sums, y)
+}
+
+// assignWindow runs the assignment step for one centre over a window of
+// rows pixels by n columns starting at offset o of the planes (row stride
+// w); p.x0, p.cy and p.y0 place it in the image. Each row's spatial term
+// w·(y−cy)² is computed exactly as assignRowGo's callers do. The AVX-512
+// kernel reads ws's float32 planes, the others its int16 planes: they hold
+// the same values. sx is scratch for the AVX-512 kernel, at least n+16
+// long.
+func assignWindow(ws *workspace, o, w, n, rows int, p *kparams, sx []float32) {
+	if useAVX512 && n > 0 && rows > 0 {
+		end := o + (rows-1)*w + n
+		_, _, _, _, _ = ws.lf[end-1], ws.af[end-1], ws.bf[end-1], ws.dist[end-1], ws.lab[end-1]
+		sx = grow(sx, n+16)
+		assignWindowAVX512(&ws.lf[o], &ws.af[o], &ws.bf[o], &ws.dist[o], &ws.lab[o], w, n, rows, p, &sx[0])
+		return
+	}
+	q := *p
+	for r := range rows {
+		dy := (p.y0 + float32(r)) - p.cy
+		q.wdy2 = float32(dy*dy) * p.w
+		s := o + r*w
+		assignRow(ws.l[s:s+n], ws.a[s:s+n], ws.b[s:s+n], ws.dist[s:s+n], ws.lab[s:s+n], &q)
+	}
+}
+
+// reduceLanes adds the sixteen int32 lanes of each label's ΣL, Σa and Σb in
+// vacc (48 per label) to sums (6 per label), and zeroes vacc.
+func reduceLanes(vacc []int32, sums []int64) {
+	for k := 0; 48*k < len(vacc) && 6*k < len(sums); k++ {
+		v := vacc[48*k : 48*k+48 : 48*k+48]
+		for ch := range 3 {
+			var t int64
+			for _, x := range v[16*ch : 16*ch+16] {
+				t += int64(x)
+			}
+			sums[6*k+ch] += t
+		}
+		clear(v)
+	}
 }

@@ -54,7 +54,7 @@ func gaussianPlane(p, tmp []float32, w, h int, sigma float64, workers int) {
 			for x := range dst {
 				var s float32
 				for j, kv := range k {
-					s += kv * line[x+j]
+					s += float32(kv * line[x+j])
 				}
 				dst[x] = s
 			}
@@ -67,7 +67,7 @@ func gaussianPlane(p, tmp []float32, w, h int, sigma float64, workers int) {
 			for j, kv := range k {
 				src := tmp[reflect(y+j-r, h)*w:][:w]
 				for x := range dst {
-					dst[x] += kv * src[x]
+					dst[x] += float32(kv * src[x])
 				}
 			}
 		}

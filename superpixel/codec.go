@@ -17,8 +17,10 @@ var Segments = labelfree.NewColumnCodec[*Segmentation]("superpixel.segments", "s
 
 type segmentsCodec struct{}
 
+// Encode is Segmentation.MarshalBinary.
 func (segmentsCodec) Encode(s *Segmentation) ([]byte, error) { return s.MarshalBinary() }
 
+// Decode is Segmentation.UnmarshalBinary.
 func (segmentsCodec) Decode(b []byte) (*Segmentation, error) {
 	s := &Segmentation{}
 	if err := s.UnmarshalBinary(b); err != nil {

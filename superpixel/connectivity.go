@@ -21,7 +21,10 @@ type ccState struct {
 	order    []int32   // runs grouped by component
 	ostart   []int32   // component c's runs are order[ostart[c]:ostart[c+1]]
 	final    []int32   // segment of each component
+	fl       []int32   // segment of each run
 	col      []float64 // per component: colour sums ΣL, Σa, Σb
+	mean     []float64 // per component: mean colour
+	parts    []runPart // per band, while extracting runs
 }
 
 // colours gives mergeSmall the image's fixed-point Lab planes and the
@@ -32,26 +35,90 @@ type colours struct {
 	centers []center
 }
 
-func (c *ccState) extractRuns(lab []int32, w, h int) {
-	c.x0, c.x1, c.lab, c.ry = c.x0[:0], c.x1[:0], c.lab[:0], c.ry[:0]
+func (c *ccState) extractRuns(lab []int32, w, h, workers int) {
 	c.rowStart = grow(c.rowStart, h+1)
-	for y := range h {
-		c.rowStart[y] = int32(len(c.x0))
-		row := lab[y*w : (y+1)*w]
-		for i := 0; i < w; {
-			k := row[i]
-			j := i + 1
-			for j < w && row[j] == k {
-				j++
+	workers = max(1, min(workers, h))
+	if cap(c.parts) < workers {
+		c.parts = make([]runPart, workers)
+	}
+	c.parts = c.parts[:workers]
+	// Each band collects its rows' runs; rowStart is band-relative until
+	// the bands are joined.
+	bands(workers, h, func(band, y0, y1 int) {
+		p := &c.parts[band]
+		p.x0, p.x1, p.lab, p.ry = p.x0[:0], p.x1[:0], p.lab[:0], p.ry[:0]
+		for y := y0; y < y1; y++ {
+			c.rowStart[y] = int32(len(p.x0))
+			row := lab[y*w : (y+1)*w]
+			for i := 0; i < w; {
+				k := row[i]
+				j := i + 1
+				for j < w && row[j] == k {
+					j++
+				}
+				p.x0 = append(p.x0, int32(i))
+				p.x1 = append(p.x1, int32(j))
+				p.lab = append(p.lab, k)
+				p.ry = append(p.ry, int32(y))
+				i = j
 			}
-			c.x0 = append(c.x0, int32(i))
-			c.x1 = append(c.x1, int32(j))
-			c.lab = append(c.lab, k)
-			c.ry = append(c.ry, int32(y))
-			i = j
+		}
+	})
+	offs := make([]int, workers+1)
+	for b := range workers {
+		offs[b+1] = offs[b] + len(c.parts[b].x0)
+	}
+	nr := offs[workers]
+	c.x0, c.x1, c.lab, c.ry = grow(c.x0, nr), grow(c.x1, nr), grow(c.lab, nr), grow(c.ry, nr)
+	bands(workers, h, func(band, y0, y1 int) {
+		p, o := &c.parts[band], offs[band]
+		copy(c.x0[o:], p.x0)
+		copy(c.x1[o:], p.x1)
+		copy(c.lab[o:], p.lab)
+		copy(c.ry[o:], p.ry)
+		for y := y0; y < y1; y++ {
+			c.rowStart[y] += int32(o)
+		}
+	})
+	c.rowStart[h] = int32(nr)
+}
+
+// runPart holds one band's runs while they are collected.
+type runPart struct {
+	x0, x1, lab, ry []int32
+}
+
+// unionRows unions the runs of rows y-1 and y that overlap and share a
+// label, and records the up/down links between the two rows.
+func (c *ccState) unionRows(y int) {
+	i, ie := c.rowStart[y-1], c.rowStart[y]
+	j, je := ie, c.rowStart[y+1]
+	// up[j]: the first run of row y-1 overlapping run j (ie if none);
+	// down[i]: the first run of row y overlapping run i.
+	for q := j; q < je; q++ {
+		c.up[q] = ie
+	}
+	for q := i; q < ie; q++ {
+		c.down[q] = je
+	}
+	for i < ie && j < je {
+		if c.x0[i] < c.x1[j] && c.x0[j] < c.x1[i] {
+			if c.up[j] == ie {
+				c.up[j] = i
+			}
+			if c.down[i] == je {
+				c.down[i] = j
+			}
+			if c.lab[i] == c.lab[j] {
+				union(c.parent, i, j)
+			}
+		}
+		if c.x1[i] < c.x1[j] {
+			i++
+		} else {
+			j++
 		}
 	}
-	c.rowStart[h] = int32(len(c.x0))
 }
 
 func find(parent []int32, i int32) int32 {
@@ -79,8 +146,8 @@ func union(parent []int32, a, b int32) {
 // minSize join a neighbour (see mergeSmall); without, segments are the
 // non-empty clusters. Segments are numbered in raster order of their first
 // pixel. Only Labels, N and the pixel counts are filled in.
-func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols *colours) *Segmentation {
-	c.extractRuns(lab, w, h)
+func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols *colours, workers int) *Segmentation {
+	c.extractRuns(lab, w, h, workers)
 	nr := len(c.x0)
 	c.parent = grow(c.parent, nr)
 	for i := range c.parent {
@@ -89,35 +156,17 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	if connect {
 		c.up = grow(c.up, nr)
 		c.down = grow(c.down, nr)
-		for y := 1; y < h; y++ {
-			i, ie := c.rowStart[y-1], c.rowStart[y]
-			j, je := ie, c.rowStart[y+1]
-			// up[j]: the first run of row y-1 overlapping run j (ie if
-			// none); down[i]: the first run of row y overlapping run i.
-			for q := j; q < je; q++ {
-				c.up[q] = ie
+		// Rows within a band touch only that band's runs, so bands union
+		// in parallel (roots stay the earliest run, within the band); the
+		// rows where bands meet follow.
+		bands(workers, h, func(_, y0, y1 int) {
+			for y := y0 + 1; y < y1; y++ {
+				c.unionRows(y)
 			}
-			for q := i; q < ie; q++ {
-				c.down[q] = je
-			}
-			for i < ie && j < je {
-				if c.x0[i] < c.x1[j] && c.x0[j] < c.x1[i] {
-					if c.up[j] == ie {
-						c.up[j] = i
-					}
-					if c.down[i] == je {
-						c.down[i] = j
-					}
-					if c.lab[i] == c.lab[j] {
-						union(c.parent, i, j)
-					}
-				}
-				if c.x1[i] < c.x1[j] {
-					i++
-				} else {
-					j++
-				}
-			}
+		})
+		wk := max(1, min(workers, h))
+		for b := 1; b < wk; b++ {
+			c.unionRows(b * h / wk)
 		}
 	} else {
 		// Runs join the first run of their cluster.
@@ -155,7 +204,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	}
 	nc := len(c.size)
 	if connect && minSize > 1 && nc > 1 {
-		c.mergeSmall(nc, int32(minSize), w, cols)
+		c.mergeSmall(nc, int32(minSize), w, cols, workers)
 	} else {
 		c.parent = grow(c.parent, nc)
 		for i := range c.parent {
@@ -174,16 +223,20 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 		}
 	}
 	seg := &Segmentation{Width: w, Height: h, N: int(n), Labels: make([]int32, w*h)}
-	for y := range h {
-		row := seg.Labels[y*w : (y+1)*w]
-		for r := c.rowStart[y]; r < c.rowStart[y+1]; r++ {
-			v := c.final[c.comp[r]]
-			s := row[c.x0[r]:c.x1[r]]
-			for i := range s {
-				s[i] = v
+	c.fl = grow(c.fl, nr)
+	bands(workers, h, func(_, y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := seg.Labels[y*w : (y+1)*w]
+			for r := c.rowStart[y]; r < c.rowStart[y+1]; r++ {
+				v := c.final[c.comp[r]]
+				c.fl[r] = v
+				s := row[c.x0[r]:c.x1[r]]
+				for i := range s {
+					s[i] = v
+				}
 			}
 		}
-	}
+	})
 	return seg
 }
 
@@ -199,7 +252,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 // region it looks like, and on the quality scenes this halves the
 // undersegmentation error at no cost in boundary recall. Without cols
 // (and on colour ties) the largest neighbour wins.
-func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
+func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, workers int) {
 	// Group runs by component.
 	c.ostart = grow(c.ostart, nc+1)
 	clear(c.ostart)
@@ -222,34 +275,17 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 	h := len(c.rowStart) - 1
 	if cols != nil {
 		c.col = grow(c.col, 3*nc)
+		// Colour sums of the pieces, in parallel over ranges of pieces.
+		bands(workers, nc, func(_, k0, k1 int) {
+			c.colourSums(k0, k1, minSize, w, cols)
+		})
+		c.mean = grow(c.mean, 3*nc)
 		for k := range nc {
-			s := c.col[3*k : 3*k+3]
-			if c.size[k] >= minSize {
-				ctr := cols.centers[c.lab[c.first[k]]]
-				n := float64(c.size[k])
-				s[0], s[1], s[2] = float64(ctr.l)*n, float64(ctr.a)*n, float64(ctr.b)*n
-				continue
+			n := float64(c.size[k])
+			for ch := range 3 {
+				c.mean[3*k+ch] = c.col[3*k+ch] / n
 			}
-			var sl, sa, sb int64
-			for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
-				o := int(c.ry[r]) * w
-				for x := o + int(c.x0[r]); x < o+int(c.x1[r]); x++ {
-					sl += int64(cols.l[x])
-					sa += int64(cols.a[x])
-					sb += int64(cols.b[x])
-				}
-			}
-			s[0], s[1], s[2] = float64(sl), float64(sa), float64(sb)
 		}
-	}
-	dist := func(i, j int32) float64 {
-		ni, nj := float64(c.size[i]), float64(c.size[j])
-		var d float64
-		for ch := range 3 {
-			t := c.col[3*int(i)+ch]/ni - c.col[3*int(j)+ch]/nj
-			d += t * t
-		}
-		return d
 	}
 	for k := range nc {
 		root := find(c.parent, int32(k))
@@ -260,21 +296,26 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 		// the largest), ties to the largest, then the earliest.
 		best := int32(-1)
 		bestD, bestBig := 0.0, false
+		var ml, ma, mb float64
+		if cols != nil {
+			ml, ma, mb = c.mean[3*root], c.mean[3*root+1], c.mean[3*root+2]
+		}
 		consider := func(r int32) {
 			o := find(c.parent, c.comp[r])
-			if o == root {
+			if o == root || o == best {
 				return
 			}
 			big := c.size[o] >= minSize
+			if bestBig && !big {
+				return
+			}
 			d := 0.0
 			if cols != nil {
-				d = dist(root, o)
+				m := c.mean[3*o : 3*o+3 : 3*o+3]
+				dl, da, db := m[0]-ml, m[1]-ma, m[2]-mb
+				d = dl*dl + da*da + db*db
 			}
-			switch {
-			case best < 0, big && !bestBig:
-			case big != bestBig, d > bestD:
-				return
-			case d == bestD && (c.size[o] < c.size[best] || c.size[o] == c.size[best] && o > best):
+			if best >= 0 && big == bestBig && (d > bestD || d == bestD && (c.size[o] < c.size[best] || c.size[o] == c.size[best] && o > best)) {
 				return
 			}
 			best, bestD, bestBig = o, d, big
@@ -307,9 +348,42 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours) {
 		c.parent[b] = a
 		c.size[a] = c.size[root] + c.size[best]
 		if cols != nil {
+			n := float64(c.size[a])
 			for ch := range 3 {
 				c.col[3*int(a)+ch] = c.col[3*int(root)+ch] + c.col[3*int(best)+ch]
+				c.mean[3*int(a)+ch] = c.col[3*int(a)+ch] / n
 			}
 		}
 	}
+}
+
+// colourSums fills c.col for pieces [k0, k1): the exact Lab sums of small
+// pieces, and centre colour × size for large ones.
+func (c *ccState) colourSums(k0, k1 int, minSize int32, w int, cols *colours) {
+	for k := k0; k < k1; k++ {
+		s := c.col[3*k : 3*k+3]
+		if c.size[k] >= minSize {
+			ctr := cols.centers[c.lab[c.first[k]]]
+			n := float64(c.size[k])
+			s[0], s[1], s[2] = float64(ctr.l)*n, float64(ctr.a)*n, float64(ctr.b)*n
+			continue
+		}
+		var sl, sa, sb int64
+		for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
+			o := int(c.ry[r]) * w
+			for x := o + int(c.x0[r]); x < o+int(c.x1[r]); x++ {
+				sl += int64(cols.l[x])
+				sa += int64(cols.a[x])
+				sb += int64(cols.b[x])
+			}
+		}
+		s[0], s[1], s[2] = float64(sl), float64(sa), float64(sb)
+	}
+}
+
+// rowRuns returns row y's runs with their final segments, for
+// Segmentation.statsFromRuns; valid after finish.
+func (c *ccState) rowRuns(_, y int) (x0, x1, lab []int32) {
+	a, b := c.rowStart[y], c.rowStart[y+1]
+	return c.x0[a:b], c.x1[a:b], c.fl[a:b]
 }

@@ -79,7 +79,7 @@ func (t *labLUT) fInterp(v float32) float32 {
 	}
 	fr := p - float32(i)
 	f0 := t.f[i]
-	return f0 + (t.f[i+1]-f0)*fr
+	return f0 + float32((t.f[i+1]-f0)*fr)
 }
 
 // fixLab rounds a Lab value, in units of 1/labScale, to int16.
@@ -87,33 +87,54 @@ func fixLab(v float32) int16 {
 	return int16(int32(v+(fBias+0.5)) - fBias)
 }
 
-// linear converts linear-light RGB to fixed-point Lab.
+// linear converts linear-light RGB to fixed-point Lab. The explicit
+// conversions keep the compiler from fusing multiply-adds (GOAMD64=v3
+// would), so every build gives the same values.
 func (t *labLUT) linear(r, g, b float32) (L, A, B int16) {
 	m := &t.m
-	fx := t.fInterp(m[0]*r + m[1]*g + m[2]*b)
-	fy := t.fInterp(m[3]*r + m[4]*g + m[5]*b)
-	fz := t.fInterp(m[6]*r + m[7]*g + m[8]*b)
-	return fixLab((116*fy - 16) * labScale), fixLab(500 * labScale * (fx - fy)), fixLab(200 * labScale * (fy - fz))
+	fx := t.fInterp(float32(float32(m[0]*r)+float32(m[1]*g)) + float32(m[2]*b))
+	fy := t.fInterp(float32(float32(m[3]*r)+float32(m[4]*g)) + float32(m[5]*b))
+	fz := t.fInterp(float32(float32(m[6]*r)+float32(m[7]*g)) + float32(m[8]*b))
+	return fixLab(float32(float32(float32(116*fy)-16) * labScale)),
+		fixLab(float32(500 * labScale * (fx - fy))),
+		fixLab(float32(200 * labScale * (fy - fz)))
 }
 
+// labCache remembers recent colour conversions: photos have far fewer
+// distinct colours than pixels (a 1.2 MP photo has about 110,000), so most
+// pixels are a table probe instead of a conversion. It is direct-mapped,
+// keyed by the 24-bit colour; one per goroutine.
+type labCache struct {
+	key [labCacheSize]uint32 // colour | 1<<24 when filled
+	val [labCacheSize]uint64 // L, a, b as three int16
+}
+
+const labCacheBits = 15
+const labCacheSize = 1 << labCacheBits
+
 // rgbaRowToLab converts one row of packed RGBA bytes (alpha ignored).
-func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16) {
+func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16, c *labCache) {
+	if labRowSIMD(t, px, l, a, b) {
+		return
+	}
 	n := len(l)
 	a = a[:n]
 	b = b[:n]
 	px = px[:4*n]
 	lin := &t.lin
-	// Photos repeat colours along a row often enough that remembering the
-	// previous pixel pays for its compare.
-	var pr, pg, pb int = -1, -1, -1
-	var pl, pa, pbv int16
 	for i := range n {
-		r, g, bb := int(px[4*i]), int(px[4*i+1]), int(px[4*i+2])
-		if r != pr || g != pg || bb != pb {
-			pl, pa, pbv = t.linear(lin[r], lin[g], lin[bb])
-			pr, pg, pb = r, g, bb
+		r, g, bb := uint32(px[4*i]), uint32(px[4*i+1]), uint32(px[4*i+2])
+		key := r<<16 | g<<8 | bb | 1<<24
+		h := (key * 0x9e3779b1) >> (32 - labCacheBits)
+		if c.key[h] == key {
+			v := c.val[h]
+			l[i], a[i], b[i] = int16(v), int16(v>>16), int16(v>>32)
+			continue
 		}
-		l[i], a[i], b[i] = pl, pa, pbv
+		L, A, B := t.linear(lin[r], lin[g], lin[bb])
+		c.key[h] = key
+		c.val[h] = uint64(uint16(L)) | uint64(uint16(A))<<16 | uint64(uint16(B))<<32
+		l[i], a[i], b[i] = L, A, B
 	}
 }
 

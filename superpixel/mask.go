@@ -26,6 +26,7 @@ const (
 // DefaultBlurSigma is FillBlur's standard deviation when Fill.Sigma is 0.
 const DefaultBlurSigma = 5
 
+// String returns the kind's name: "mean", "solid" or "blur".
 func (k FillKind) String() string {
 	switch k {
 	case FillMean:

@@ -1,6 +1,7 @@
 package superpixel
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -115,6 +116,33 @@ func (s *Segmentation) Validate() error {
 // computeStats fills Segments (colour from img when not nil) and the
 // adjacency from Labels.
 func (s *Segmentation) computeStats(img image.Image, workers int) {
+	w := s.Width
+	type buf struct{ x0, x1, lab []int32 }
+	bufs := make([][2]buf, max(1, workers))
+	s.statsFromRuns(img, workers, func(band, y int) ([]int32, []int32, []int32) {
+		b := &bufs[band][y&1]
+		b.x0, b.x1, b.lab = b.x0[:0], b.x1[:0], b.lab[:0]
+		row := s.Labels[y*w : (y+1)*w]
+		for i := 0; i < w; {
+			k := row[i]
+			j := i + 1
+			for j < w && row[j] == k {
+				j++
+			}
+			b.x0 = append(b.x0, int32(i))
+			b.x1 = append(b.x1, int32(j))
+			b.lab = append(b.lab, k)
+			i = j
+		}
+		return b.x0, b.x1, b.lab
+	})
+}
+
+// statsFromRuns fills Segments and the adjacency from runs of equal labels
+// (not necessarily maximal), row by row: runs(band, y) returns row y's runs
+// as column starts, ends and labels, and may reuse its buffers every other
+// call of a band.
+func (s *Segmentation) statsFromRuns(img image.Image, workers int, runs func(band, y int) (x0, x1, lab []int32)) {
 	w, h, n := s.Width, s.Height, s.N
 	if w*h < minParallelPixels {
 		workers = 1
@@ -148,18 +176,18 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 		if img != nil {
 			rr = newRowReader(img)
 		}
+		var px0, px1, plab []int32
+		if y0 > 0 {
+			px0, px1, plab = runs(band, y0-1)
+		}
 		for y := y0; y < y1; y++ {
-			row := s.Labels[y*w : (y+1)*w]
+			x0, x1, lab := runs(band, y)
 			var px []uint8
 			if rr != nil {
 				px = rr.row(y)
 			}
-			for i := 0; i < w; {
-				k := row[i]
-				j := i + 1
-				for j < w && row[j] == k {
-					j++
-				}
+			for r, k := range lab {
+				i, j := int(x0[r]), int(x1[r])
 				a := &st[k]
 				m := j - i
 				a.n += m
@@ -170,32 +198,30 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 				a.bounds.Min.Y = min(a.bounds.Min.Y, y)
 				a.bounds.Max.Y = max(a.bounds.Max.Y, y+1)
 				if px != nil {
-					var r, g, b, al uint64
-					q := px[4*i : 4*j]
-					for o := 0; o+3 < len(q); o += 4 {
-						r += uint64(q[o])
-						g += uint64(q[o+1])
-						b += uint64(q[o+2])
-						al += uint64(q[o+3])
-					}
+					r, g, b, al := sumRGBA(px[4*i : 4*j])
 					a.r += r
 					a.g += g
 					a.b += b
 					a.a += al
 				}
-				if j < w {
-					add(k, row[j])
+				if r+1 < len(lab) && lab[r+1] != k {
+					add(k, lab[r+1])
 				}
-				i = j
 			}
 			if y > 0 {
-				up := s.Labels[(y-1)*w : y*w]
-				for x, k := range row {
-					if u := up[x]; u != k && (x == 0 || row[x-1] != k || up[x-1] != u) {
-						add(u, k)
+				// Runs of rows y-1 and y that overlap touch.
+				for u, v := 0, 0; u < len(plab) && v < len(lab); {
+					if plab[u] != lab[v] && px0[u] < x1[v] && x0[v] < px1[u] {
+						add(plab[u], lab[v])
+					}
+					if px1[u] < x1[v] {
+						u++
+					} else {
+						v++
 					}
 				}
 			}
+			px0, px1, plab = x0, x1, lab
 		}
 		parts[band] = st
 		pairs[band] = pr
@@ -312,4 +338,32 @@ func (s *Segmentation) DrawBoundaries(dst draw.Image, c color.Color) {
 			}
 		}
 	}
+}
+
+// sumRGBA sums the channels of packed RGBA pixels, two pixels per 64-bit
+// word: R and B (and G and A) accumulate side by side in 16-bit fields,
+// emptied every 256 words before they can overflow.
+func sumRGBA(q []uint8) (r, g, b, a uint64) {
+	const lo = 0x00ff00ff00ff00ff
+	for len(q) >= 8 {
+		var rb, ga uint64
+		m := min(len(q)/8, 256)
+		for k := 0; k < m; k++ {
+			w := binary.LittleEndian.Uint64(q[8*k:])
+			rb += w & lo
+			ga += (w >> 8) & lo
+		}
+		q = q[8*m:]
+		r += rb&0xffff + rb>>32&0xffff
+		b += rb>>16&0xffff + rb>>48
+		g += ga&0xffff + ga>>32&0xffff
+		a += ga>>16&0xffff + ga>>48
+	}
+	if len(q) >= 4 {
+		r += uint64(q[0])
+		g += uint64(q[1])
+		b += uint64(q[2])
+		a += uint64(q[3])
+	}
+	return r, g, b, a
 }

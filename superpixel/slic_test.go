@@ -495,3 +495,42 @@ func TestAccumulateKernelsAgree(t *testing.T) {
 	}
 	require.Equal(t, useSIMD, accumulateRowSIMD(make([]int32, 9, 20), make([]int16, 9, 20), make([]int16, 9, 20), make([]int16, 9, 20), make([]int64, 6), 0))
 }
+
+// TestLabCache: conversions through the cache, cold and warm, equal direct
+// ones.
+func TestLabCache(t *testing.T) {
+	lut := labTables()
+	img := noiseImage(4, 5000, 1)
+	// Repeat colours so that the second half hits the cache.
+	copy(img.Pix[10000:], img.Pix[:10000])
+	n := 5000
+	l, a, b := make([]int16, n), make([]int16, n), make([]int16, n)
+	var c labCache
+	for pass := range 2 {
+		lut.rgbaRowToLab(img.Pix, l, a, b, &c)
+		for i := range n {
+			p := img.Pix[4*i:]
+			L, A, B := lut.linear(lut.lin[p[0]], lut.lin[p[1]], lut.lin[p[2]])
+			require.Equal(t, [3]int16{L, A, B}, [3]int16{l[i], a[i], b[i]}, "pass %d pixel %d", pass, i)
+		}
+	}
+}
+
+func TestSumRGBA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, n := range []int{0, 1, 2, 3, 7, 255, 256, 511, 512, 513, 1000, 4099} {
+		q := make([]uint8, 4*n)
+		for i := range q {
+			q[i] = uint8(rng.IntN(256))
+			if n > 500 {
+				q[i] = 255 // the worst case for the 16-bit fields
+			}
+		}
+		var want [4]uint64
+		for i, v := range q {
+			want[i%4] += uint64(v)
+		}
+		r, g, b, a := sumRGBA(q)
+		require.Equal(t, want, [4]uint64{r, g, b, a}, "n=%d", n)
+	}
+}

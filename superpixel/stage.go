@@ -18,7 +18,10 @@ type Transformer struct {
 	SLIC SLIC
 }
 
-var _ labelfree.Transformer = (*Transformer)(nil)
+var (
+	_ labelfree.Transformer  = (*Transformer)(nil)
+	_ labelfree.Recomputable = (*Transformer)(nil)
+)
 
 // Info names the stage "superpixel", reading labelfree.Image and writing
 // Segments.
@@ -29,6 +32,11 @@ func (t *Transformer) Info() labelfree.StageInfo {
 		Writes: []labelfree.ColumnRef{Segments.Ref()},
 	}
 }
+
+// Recomputable reports true: SLIC is deterministic and takes tens of
+// milliseconds a photo, less than checkpointing the row (with its image)
+// again would cost, so the executor recomputes it on resume.
+func (t *Transformer) Recomputable() bool { return true }
 
 // Validate checks the SLIC parameters.
 func (t *Transformer) Validate() error { return t.SLIC.Validate() }

@@ -56,6 +56,7 @@ func TestStageValidation(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "%v", err)
 	require.Equal(t, "Compactness", pe.Field)
 
+	require.True(t, (&Transformer{}).Recomputable())
 	info := (&Transformer{}).Info()
 	require.Equal(t, "superpixel", info.Name)
 	require.Equal(t, []labelfree.ColumnRef{labelfree.Image.Ref()}, info.Reads)

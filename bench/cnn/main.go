@@ -1,8 +1,12 @@
 // Command cnn benchmarks labelfree's ONNX engine (internal/nn) against
-// PyTorch on the CPU, side by side in one run: for each model and batch
-// size it times labelfree, then PyTorch (a subprocess with
-// torch.set_num_threads equal to GOMAXPROCS), and prints a Markdown table
-// of images per second (best of -iters runs after a warm-up).
+// PyTorch on the CPU, side by side in one run. For each model and batch size
+// it alternates single timed runs: labelfree, then PyTorch with OpenMP's
+// default (spinning) wait policy, then PyTorch with the passive one, -iters
+// times after a warm-up, and reports the best run of each (for PyTorch the
+// better policy: on a busy machine spinning threads lose most of their time,
+// and the peer should not be penalised for it). PyTorch runs in two
+// long-lived subprocesses (bench/cnn/torch_bench.py) with
+// torch.set_num_threads equal to GOMAXPROCS.
 //
 //	go run ./bench/cnn -iters 5
 //
@@ -12,9 +16,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -31,7 +37,7 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "labelfree-nn-torchvision"), "directory of the ONNX exports")
 	models := flag.String("models", "resnet50,resnet18,mobilenet_v2", "comma-separated models")
 	batches := flag.String("batches", "1,16", "comma-separated batch sizes")
-	iters := flag.Int("iters", 5, "timed runs per configuration (best is reported)")
+	iters := flag.Int("iters", 5, "timed runs per configuration (the best is reported)")
 	flag.Parse()
 	threads := runtime.GOMAXPROCS(0)
 	if _, err := os.Stat(filepath.Join(*dir, "mobilenet_v2.onnx")); err != nil {
@@ -40,6 +46,9 @@ func main() {
 			log.Fatalf("generating models: %v\n%s", err, out)
 		}
 	}
+	spin := startTorch(threads, "")
+	passive := startTorch(threads, "PASSIVE")
+	fmt.Printf("GEMM backend: %s, GOMAXPROCS=%d, torch threads=%d\n\n", nn.GEMMBackend(), threads, threads)
 	fmt.Printf("| model | batch | labelfree img/s | PyTorch img/s | ratio | labelfree allocs/run |\n|---|---|---|---|---|---|\n")
 	for _, name := range strings.Split(*models, ",") {
 		f, err := os.Open(filepath.Join(*dir, name+".onnx"))
@@ -56,41 +65,74 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			ours, allocs := timeGo(m, batch, *iters)
-			out, err := exec.Command("/usr/bin/python3", "bench/cnn/torch_bench.py", name, bs, strconv.Itoa(*iters), strconv.Itoa(threads)).Output()
-			if err != nil {
-				log.Fatalf("torch: %v", err)
+			x := &nn.Tensor{Shape: []int{batch, 3, 224, 224}, Data: make([]float32, batch*3*224*224)}
+			for k := range x.Data {
+				x.Data[k] = float32(k%255)/255 - 0.5
 			}
-			theirs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-			if err != nil {
+			s := m.NewSession()
+			in, out := []*nn.Tensor{x}, []*nn.Tensor{{}}
+			ctx := context.Background()
+			// warm-up
+			if err := s.Run(ctx, in, out); err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("| %s | %d | %.2f | %.2f | %.2fx | %.0f |\n", name, batch, ours, theirs, ours/theirs, allocs)
+			spin.run(name, batch)
+			passive.run(name, batch)
+			ours, theirs := time.Duration(1<<62), time.Duration(1<<62)
+			var mallocs uint64
+			for i := 0; i < *iters; i++ {
+				var ms0, ms1 runtime.MemStats
+				runtime.ReadMemStats(&ms0)
+				t := time.Now()
+				if err := s.Run(ctx, in, out); err != nil {
+					log.Fatal(err)
+				}
+				ours = min(ours, time.Since(t))
+				runtime.ReadMemStats(&ms1)
+				mallocs += ms1.Mallocs - ms0.Mallocs
+				theirs = min(theirs, spin.run(name, batch), passive.run(name, batch))
+			}
+			a, b := float64(batch)/ours.Seconds(), float64(batch)/theirs.Seconds()
+			fmt.Printf("| %s | %d | %.2f | %.2f | %.2fx | %.1f |\n", name, batch, a, b, a/b, float64(mallocs)/float64(*iters))
 		}
 	}
 }
 
-func timeGo(m *nn.Model, batch, iters int) (imgPerSec, allocsPerRun float64) {
-	x := &nn.Tensor{Shape: []int{batch, 3, 224, 224}, Data: make([]float32, batch*3*224*224)}
-	for k := range x.Data {
-		x.Data[k] = float32(k%255)/255 - 0.5
+type torch struct {
+	in  io.Writer
+	out *bufio.Scanner
+}
+
+func startTorch(threads int, policy string) *torch {
+	cmd := exec.Command("/usr/bin/python3", "bench/cnn/torch_bench.py", strconv.Itoa(threads))
+	cmd.Env = os.Environ()
+	if policy != "" {
+		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY="+policy)
 	}
-	s := m.NewSession()
-	out := []*nn.Tensor{{}}
-	ctx := context.Background()
-	if err := s.Run(ctx, []*nn.Tensor{x}, out); err != nil {
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
 		log.Fatal(err)
 	}
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	best := time.Duration(1 << 62)
-	for i := 0; i < iters; i++ {
-		t := time.Now()
-		if err := s.Run(ctx, []*nn.Tensor{x}, out); err != nil {
-			log.Fatal(err)
-		}
-		best = min(best, time.Since(t))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		log.Fatal(err)
 	}
-	runtime.ReadMemStats(&ms1)
-	return float64(batch) / best.Seconds(), float64(ms1.Mallocs-ms0.Mallocs) / float64(iters)
+	if err := cmd.Start(); err != nil {
+		log.Fatalf("starting PyTorch: %v", err)
+	}
+	return &torch{in: in, out: bufio.NewScanner(out)}
+}
+
+// run times one PyTorch forward pass.
+func (t *torch) run(model string, batch int) time.Duration {
+	fmt.Fprintf(t.in, "%s %d\n", model, batch)
+	if !t.out.Scan() {
+		log.Fatalf("PyTorch exited: %v", t.out.Err())
+	}
+	sec, err := strconv.ParseFloat(strings.TrimSpace(t.out.Text()), 64)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(sec * float64(time.Second))
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""PyTorch CPU side of bench/cnn: images/s of a torchvision model.
+"""PyTorch CPU side of bench/cnn, as a server so that the Go program can
+alternate single timed runs of labelfree and PyTorch.
 
-Usage: torch_bench.py MODEL BATCH ITERS THREADS
-Prints one line: "<img/s>". Same fixed-seed model as
-internal/nn/testdata/gen_torchvision.py (weights do not change speed).
+Usage: torch_bench.py THREADS
+Reads lines "MODEL BATCH" on stdin; for each, runs the model once on a
+batch of that size (under torch.no_grad) and prints the seconds it took.
+Models are torchvision's with fixed-seed weights (the values do not change
+speed), built on first use and kept.
 """
 import sys
 import time
@@ -11,16 +14,17 @@ import time
 import torch
 import torchvision
 
-name, batch, iters, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-model = getattr(torchvision.models, name)(weights=None).eval()
-x = torch.randn(batch, 3, 224, 224)
+torch.set_num_threads(int(sys.argv[1]))
+models, inputs = {}, {}
 with torch.no_grad():
-    model(x)  # warm-up
-    best = float("inf")
-    for _ in range(iters):
+    for line in sys.stdin:
+        name, batch = line.split()
+        batch = int(batch)
+        if name not in models:
+            torch.manual_seed(0)
+            models[name] = getattr(torchvision.models, name)(weights=None).eval()
+        if (name, batch) not in inputs:
+            inputs[(name, batch)] = torch.randn(batch, 3, 224, 224)
         t = time.perf_counter()
-        model(x)
-        best = min(best, time.perf_counter() - t)
-print(batch / best)
+        models[name](inputs[(name, batch)])
+        print(time.perf_counter() - t, flush=True)

@@ -17,5 +17,5 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 go run ./bench/lime -dir "$dir" -gen -n "$n"
 go build -o "$dir/limebench" ./bench/lime
-"$dir/limebench" -dir "$dir" -samples "$samples" -segments "$segments"
+"$dir/limebench" -dir "$dir" -samples "$samples" -segments "$segments" -backbone "${BACKBONE:-2}"
 LIME_SRC=$LIME_SRC /usr/bin/python3 bench/lime/lime_peer.py "$dir" "$samples" "$segments"

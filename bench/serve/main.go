@@ -5,11 +5,13 @@
 // prediction and a box; the image's header is still checked against the
 // pixel limit), and serve.Server running a pipeline that decodes the JPEG
 // (a stage reading labelfree.Image), the cost every image model pays
-// before its own work.
+// before its own work, and a real classifier: features.ImageFeaturizer
+// (the embedded MobileNetV2, pure Go) and a fitted
+// features.LogisticRegression, served through the micro-batcher.
 //
-// The servers run in a child process (this program with -child) so the
-// load generator's allocations and scheduling do not share a Go runtime
-// with them; both processes share the machine's cores. Rounds alternate
+// Each server runs in its own child process (this program with -child),
+// so neither the load generator nor another server shares its Go runtime
+// (garbage collector, scheduler); all processes share the machine's cores. Rounds alternate
 // floor, trivial and decode, so machine noise hits all three alike.
 //
 //	go run ./bench/serve -duration 3s -rounds 3
@@ -40,18 +42,21 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/features"
 	"github.com/labelfree/labelfree/serve"
 )
 
 func main() {
-	child := flag.Bool("child", false, "run the servers (internal)")
+	child := flag.String("child", "", "run one server: floor, trivial, decode or model (internal)")
 	duration := flag.Duration("duration", 3*time.Second, "measuring time per server, concurrency and round")
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "unmeasured load before each measurement")
 	rounds := flag.Int("rounds", 3, "rounds of floor, trivial, decode")
 	conc := flag.String("c", "1,64", "comma-separated client counts")
+	withModel := flag.Bool("model", true, "also serve MobileNetV2 + logistic regression")
+	modelDuration := flag.Duration("model-duration", 15*time.Second, "measuring time for the MobileNetV2 server (its requests take seconds at 64 clients)")
 	flag.Parse()
-	if *child {
-		runServers()
+	if *child != "" {
+		runServer(*child)
 		return
 	}
 	payload := makeJPEG()
@@ -59,20 +64,30 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-child")
-	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
+	kinds := []string{"floor", "trivial", "decode"}
+	if *withModel {
+		kinds = append(kinds, "model")
 	}
-	defer func() { stdin.Close(); cmd.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		log.Fatal(err)
+	var addrs []string
+	for _, k := range kinds {
+		// One process per server, so one server's garbage collection and
+		// goroutines do not slow another.
+		cmd := exec.Command(exe, "-child", k)
+		cmd.Stderr = os.Stderr
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			log.Fatal(err)
+		}
+		defer func() { stdin.Close(); cmd.Wait() }()
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			log.Fatal(err)
+		}
+		addrs = append(addrs, strings.TrimSpace(line))
 	}
-	addrs := strings.Fields(line)
-	names := []string{"net/http floor", "labelfree trivial pipeline", "labelfree JPEG-decode pipeline"}
+	names := []string{"net/http floor", "labelfree trivial pipeline", "labelfree JPEG-decode pipeline", "labelfree MobileNetV2 + logistic regression"}
+	names = names[:len(addrs)]
 
 	var cs []int
 	for _, f := range strings.Split(*conc, ",") {
@@ -89,8 +104,12 @@ func main() {
 		for _, c := range cs {
 			for s, addr := range addrs {
 				url := "http://" + addr + "/v1/predict"
+				dur := *duration
+				if kinds[s] == "model" {
+					dur = max(dur, *modelDuration)
+				}
 				load(url, payload, c, *warmup) // warm up connections and caches
-				l, n, e, d := load(url, payload, c, *duration)
+				l, n, e, d := load(url, payload, c, dur)
 				k := key{s, c}
 				lat[k] = append(lat[k], l...)
 				count[k] += n
@@ -100,8 +119,15 @@ func main() {
 			}
 		}
 	}
-	fmt.Printf("payload: %d-byte %dx%d JPEG; GOMAXPROCS %d (servers and client share the cores); %d rounds of %v per cell\n\n",
-		len(payload), payloadW, payloadH, runtime.GOMAXPROCS(0), *rounds, *duration)
+	for s, addr := range addrs {
+		if kinds[s] == "model" {
+			if mean, n, ok := meanBatch("http://" + addr + "/metrics"); ok {
+				fmt.Printf("MobileNetV2 micro-batches over the whole run: %d, mean size %.1f\n", n, mean)
+			}
+		}
+	}
+	fmt.Printf("payload: %d-byte %dx%d JPEG; GOMAXPROCS %d (servers and client share the cores); %d rounds of %v per cell (%v for MobileNetV2)\n\n",
+		len(payload), payloadW, payloadH, runtime.GOMAXPROCS(0), *rounds, *duration, max(*duration, *modelDuration))
 	fmt.Println("| server | clients | p50 | p90 | p99 | requests/s | errors | p50 / floor |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, c := range cs {
@@ -114,6 +140,30 @@ func main() {
 				float64(count[k])/elapsed[k].Seconds(), errs[k], float64(pct(l, 50))/float64(floor))
 		}
 	}
+}
+
+// meanBatch reads the server's batch-size histogram from /metrics.
+func meanBatch(url string) (mean float64, n int, ok bool) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer resp.Body.Close()
+	var sum, count float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "labelfree_serve_batch_size_sum") {
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &sum)
+		}
+		if strings.HasPrefix(line, "labelfree_serve_batch_size_count") {
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &count)
+		}
+	}
+	if count == 0 {
+		return 0, 0, false
+	}
+	return sum / count, int(count), true
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Nanoseconds())/1e3) }
@@ -177,12 +227,12 @@ func makeJPEG() []byte {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for y := range payloadH {
 		for x := range payloadW {
-			v := uint8(90 + 40*((x/16+y/16)%2) + rng.IntN(24))
+			v := uint8(90 + 40*((x/16+y/16)%2) + rng.IntN(40))
 			img.SetRGBA(x, y, color.RGBA{v, v - 10, v - 20, 255})
 		}
 	}
 	var buf bytes.Buffer
-	jpeg.Encode(&buf, img, &jpeg.Options{Quality: 60})
+	jpeg.Encode(&buf, img, &jpeg.Options{Quality: 75})
 	return buf.Bytes()
 }
 
@@ -233,34 +283,72 @@ func (*decoder) Transform(ctx context.Context, r *labelfree.Row) error {
 	return nil
 }
 
-func runServers() {
-	listen := func() net.Listener {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			log.Fatal(err)
+// fitClassifier fits MobileNetV2 embeddings + logistic regression on a
+// few synthetic light and dark scenes: a real classifier pipeline, served
+// with its BatchTransformer featurizer behind the micro-batcher.
+func fitClassifier() *labelfree.PipelineModel {
+	var rows []*labelfree.Row
+	for i := range 8 {
+		img := image.NewRGBA(image.Rect(0, 0, payloadW, payloadH))
+		base := uint8(40 + 160*(i%2))
+		for y := range payloadH {
+			for x := range payloadW {
+				v := base + uint8((x*7+y*3+i*11)%40)
+				img.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+			}
 		}
-		return ln
+		r := labelfree.NewRow(fmt.Sprint(i))
+		labelfree.Set(r, labelfree.Image, image.Image(img))
+		labelfree.Set(r, labelfree.Label, i%2)
+		rows = append(rows, r)
+	}
+	ds := labelfree.NewDataset(rows...)
+	ds.Classes = []string{"dark", "light"}
+	p, err := labelfree.NewPipeline(&features.ImageFeaturizer{}, &features.LogisticRegression{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	model, _, err := (&labelfree.Executor{}).Fit(context.Background(), p, ds)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return model
+}
+
+func runServer(kind string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	// Request logs are formatted as in production and then discarded.
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	floorLn, trivialLn, decodeLn := listen(), listen(), listen()
-	go (&http.Server{Handler: http.HandlerFunc(floorHandler)}).Serve(floorLn)
-	var wg sync.WaitGroup
-	for _, s := range []struct {
-		ln    net.Listener
-		stage labelfree.Stage
-	}{{trivialLn, &trivial{}}, {decodeLn, &decoder{}}} {
-		srv := &serve.Server{Model: &labelfree.PipelineModel{Stages: []labelfree.Stage{s.stage}},
-			Classes: []string{"other", "snow leopard"}, Logger: logger, MaxQueue: 256}
-		wg.Go(func() {
-			if err := srv.Serve(ctx, s.ln); err != nil {
+	done := make(chan struct{})
+	var model *labelfree.PipelineModel
+	switch kind {
+	case "floor":
+		go (&http.Server{Handler: http.HandlerFunc(floorHandler)}).Serve(ln)
+		close(done)
+	case "trivial":
+		model = &labelfree.PipelineModel{Stages: []labelfree.Stage{&trivial{}}}
+	case "decode":
+		model = &labelfree.PipelineModel{Stages: []labelfree.Stage{&decoder{}}}
+	case "model":
+		model = fitClassifier()
+	default:
+		log.Fatalf("unknown server %q", kind)
+	}
+	if model != nil {
+		// Request logs are formatted as in production and then discarded.
+		srv := &serve.Server{Model: model, Classes: []string{"other", "snow leopard"},
+			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), MaxQueue: 256, RequestTimeout: time.Minute}
+		go func() {
+			defer close(done)
+			if err := srv.Serve(ctx, ln); err != nil {
 				log.Fatal(err)
 			}
-		})
+		}()
 	}
-	fmt.Println(floorLn.Addr(), trivialLn.Addr(), decodeLn.Addr())
+	fmt.Println(ln.Addr())
 	io.Copy(io.Discard, os.Stdin) // the parent closes stdin when done
 	cancel()
-	wg.Wait()
+	<-done
 }

@@ -39,6 +39,9 @@ type Image struct {
 	// Event identifies the burst or sequence the photo belongs to (COCO
 	// Camera Traps seq_id, Camtrap DP eventID); empty when not grouped.
 	Event string
+	// Split is the partition the photo belongs to, dataset.SplitTrain or
+	// dataset.SplitTest; empty when not split.
+	Split string
 	// Failure says why the image could not be processed; empty for a good
 	// image. A failed image has no boxes or labels.
 	Failure string
@@ -125,7 +128,9 @@ type Report struct {
 
 // A Skip names an image a writer left out, and why.
 type Skip struct {
-	File   string
+	// File is the image's path.
+	File string
+	// Reason says why it was left out.
 	Reason string
 }
 

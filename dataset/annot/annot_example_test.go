@@ -5,6 +5,7 @@ import (
 	"image"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
@@ -13,7 +14,7 @@ import (
 func ExampleFromDataset() {
 	r := labelfree.NewRow("leopard-1")
 	labelfree.Set(r, labelfree.ImagePath, "/photos/cam01/IMG_0001.JPG")
-	labelfree.Set(r, annot.Size, image.Point{X: 640, Y: 480})
+	labelfree.Set(r, dataset.Size, image.Point{X: 640, Y: 480})
 	labelfree.Set(r, labelfree.Label, 0)
 	labelfree.Set(r, labelfree.Boxes, []labelfree.Box{{X0: 12, Y0: 30, X1: 200, Y1: 334, Score: 0.91}})
 	ds := labelfree.NewDataset(r)

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"golang.org/x/image/bmp"
+
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 	"github.com/labelfree/labelfree/dataset/annot/annottest"
 	"github.com/stretchr/testify/assert"
@@ -66,6 +69,10 @@ func TestDatasetConversion(t *testing.T) {
 	l, ok := labelfree.Get(ds.Rows[3], labelfree.Label)
 	require.True(t, ok)
 	assert.Equal(t, 1, l)
+	sp, _ := labelfree.Get(ds.Rows[3], dataset.Split)
+	assert.Equal(t, dataset.SplitTest, sp)
+	sz, _ := labelfree.Get(ds.Rows[3], dataset.Size)
+	assert.Equal(t, image.Point{X: 1920, Y: 1080}, sz)
 	require.NotNil(t, ds.Rows[5].Err)
 	assert.Equal(t, "decode", ds.Rows[5].Err.Stage)
 	assert.Equal(t, "decode: unexpected EOF", ds.Rows[5].Err.Error())
@@ -154,7 +161,7 @@ func TestSizes(t *testing.T) {
 }
 
 func TestCopyImage(t *testing.T) {
-	// JPEG: EXIF with GPS is dropped.
+	// JPEG: EXIF with GPS is dropped, the image data kept byte for byte.
 	j := annottest.EXIFJPEG(16, 8, annottest.Plant{GPS: true, Lat: 10, Lon: 20})
 	var out bytes.Buffer
 	w, h, err := annot.CopyImage(&out, bytes.NewReader(j))
@@ -162,9 +169,8 @@ func TestCopyImage(t *testing.T) {
 	assert.Equal(t, [2]int{16, 8}, [2]int{w, h})
 	assert.True(t, bytes.Contains(j, []byte("Exif\x00\x00")))
 	assert.False(t, bytes.Contains(out.Bytes(), []byte("Exif")))
-	_, format, err := image.DecodeConfig(bytes.NewReader(out.Bytes()))
-	require.NoError(t, err)
-	assert.Equal(t, "jpeg", format)
+	sos := bytes.Index(j, []byte{0xFF, 0xDA})
+	assert.True(t, bytes.HasSuffix(out.Bytes(), j[sos:]), "scan data unchanged")
 
 	// PNG stays PNG, pixel for pixel.
 	src := image.NewNRGBA(image.Rect(0, 0, 3, 2))
@@ -178,6 +184,16 @@ func TestCopyImage(t *testing.T) {
 	require.NoError(t, err)
 	r, g, b, _ := img.At(1, 1).RGBA()
 	assert.Equal(t, [3]uint32{200, 10, 30}, [3]uint32{r >> 8, g >> 8, b >> 8})
+
+	// A format that cannot be stripped in place (BMP) is re-encoded as JPEG.
+	var bm bytes.Buffer
+	require.NoError(t, bmp.Encode(&bm, src))
+	out.Reset()
+	_, _, err = annot.CopyImage(&out, bytes.NewReader(bm.Bytes()))
+	require.NoError(t, err)
+	_, format, err := image.DecodeConfig(bytes.NewReader(out.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, "jpeg", format)
 
 	// Garbage and hostile sizes are refused before decoding.
 	_, _, err = annot.CopyImage(&out, bytes.NewReader([]byte("not an image")))

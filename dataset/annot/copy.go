@@ -1,54 +1,67 @@
 package annot
 
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/labelfree/labelfree/internal/imagemeta"
 )
 
-// JPEGQuality is the quality CopyImage re-encodes JPEG photos at.
+// JPEGQuality is the quality CopyImage re-encodes photos at when it cannot
+// strip their format losslessly.
 const JPEGQuality = 95
 
+// MaxFileBytes bounds the size of a photo CopyImage copies.
+const MaxFileBytes = 512 << 20
+
 // CopyImage writes a copy of the image read from src to dst with all
-// metadata dropped: the pixels are decoded and encoded again (PNG stays PNG
-// and is lossless; every other format becomes JPEG at JPEGQuality), so no
-// EXIF, XMP, IPTC or GPS block of the original survives. It returns the
-// image size. Images over MaxPixels are refused before decoding.
-func CopyImage(dst io.Writer, src io.ReadSeeker) (w, h int, err error) {
-	cfg, format, err := image.DecodeConfig(src)
+// metadata dropped, so no EXIF, XMP, IPTC or GPS block of the original
+// survives. JPEG, PNG, GIF and WebP photos are stripped losslessly
+// (internal/imagemeta: pixels, colour profile and animation kept byte for
+// byte); any other format the program can decode is re-encoded as JPEG at
+// JPEGQuality. It returns the image size. Images over MaxPixels are refused
+// before decoding.
+func CopyImage(dst io.Writer, src io.Reader) (w, h int, err error) {
+	data, err := io.ReadAll(io.LimitReader(src, MaxFileBytes+1))
+	if err != nil {
+		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return 0, 0, fmt.Errorf("annot: copy image: larger than %d bytes", MaxFileBytes)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return 0, 0, fmt.Errorf("annot: copy image: unusable size %dx%d", cfg.Width, cfg.Height)
 	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
-	}
-	img, _, err := image.Decode(src)
-	if err != nil {
-		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
-	}
-	bw := bufio.NewWriter(dst)
-	if format == "png" {
-		err = png.Encode(bw, img)
-	} else {
-		err = jpeg.Encode(bw, img, &jpeg.Options{Quality: JPEGQuality})
-	}
-	if err == nil {
-		err = bw.Flush()
+	out, err := imagemeta.Strip(data)
+	if errors.Is(err, imagemeta.ErrUnknownFormat) {
+		img, _, derr := image.Decode(bytes.NewReader(data))
+		if derr != nil {
+			return 0, 0, fmt.Errorf("annot: copy image: %w", derr)
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: JPEGQuality}); err != nil {
+			return 0, 0, fmt.Errorf("annot: copy image: %w", err)
+		}
+		out, err = buf.Bytes(), nil
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
 	}
-	b := img.Bounds()
-	return b.Dx(), b.Dy(), nil
+	if _, err := dst.Write(out); err != nil {
+		return 0, 0, fmt.Errorf("annot: copy image: %w", err)
+	}
+	return cfg.Width, cfg.Height, nil
 }
 
 // CopyImageFile is CopyImage between files: it creates dstPath (and its

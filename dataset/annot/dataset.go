@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 )
 
 // Columns this package declares for what the formats carry beyond the
-// well-known labelfree columns.
+// well-known labelfree columns and the dataset package's Size and Split.
 var (
-	// Size is the image size in pixels (image.Point{X: width, Y: height}).
-	Size = labelfree.NewColumn[image.Point]("annot.size", "image width and height in pixels")
 	// CaptureTime is when the photo was taken (EXIF DateTimeOriginal
 	// corrected for the camera's clock offset).
 	CaptureTime = labelfree.NewColumn[time.Time]("capture.time", "photo capture time")
@@ -43,9 +42,10 @@ type Options struct {
 
 // FromDataset converts a labelfree dataset into a Set. Each row needs a
 // labelfree.ImagePath. Its boxes come from labelfree.Boxes, its image-level
-// label from labelfree.Label, its size from the Size column, the decoded
-// labelfree.Image, or opts.Size, in that order; capture time, deployment and
-// event from the columns of those names. A failed row (Row.Err) becomes an
+// label from labelfree.Label, its size from dataset.Size, the decoded
+// labelfree.Image, or opts.Size, in that order, its split from
+// dataset.Split; capture time, deployment and event from the columns of
+// those names. A failed row (Row.Err) becomes an
 // image with Failure set to the error's text and nothing else. The classes
 // are ds.Classes. The result is validated.
 func FromDataset(ds *labelfree.Dataset, opts *Options) (*Set, error) {
@@ -83,11 +83,12 @@ func imageFromRow(r *labelfree.Row, opts *Options) (Image, error) {
 	im.Time, _ = labelfree.Get(r, CaptureTime)
 	im.Deployment, _ = labelfree.Get(r, Deployment)
 	im.Event, _ = labelfree.Get(r, Event)
+	im.Split, _ = labelfree.Get(r, dataset.Split)
 	if r.Err != nil {
 		im.Failure = r.Err.Error()
 		return im, nil
 	}
-	if sz, ok := labelfree.Get(r, Size); ok {
+	if sz, ok := labelfree.Get(r, dataset.Size); ok {
 		im.Width, im.Height = sz.X, sz.Y
 	} else if img, ok := labelfree.Get(r, labelfree.Image); ok && img != nil {
 		im.Width, im.Height = img.Bounds().Dx(), img.Bounds().Dy()
@@ -100,7 +101,7 @@ func imageFromRow(r *labelfree.Row, opts *Options) (Image, error) {
 	}
 	boxes, _ := labelfree.Get(r, labelfree.Boxes)
 	if len(boxes) > 0 && im.Normalized() {
-		return Image{}, errors.New("has boxes but no known image size (set annot.Size or labelfree.Image, or pass Options.Size)")
+		return Image{}, errors.New("has boxes but no known image size (set dataset.Size or labelfree.Image, or pass Options.Size)")
 	}
 	im.Boxes = append([]labelfree.Box(nil), boxes...)
 	if l, ok := labelfree.Get(r, labelfree.Label); ok {
@@ -112,8 +113,8 @@ func imageFromRow(r *labelfree.Row, opts *Options) (Image, error) {
 // ToDataset converts a Set into a labelfree dataset: one row per image, in
 // order, with ID and labelfree.ImagePath set to the image's File (joined to
 // root when root is not empty), labelfree.Boxes (empty for an image without
-// objects), labelfree.Label (the first image-level label), Size when known,
-// and the capture columns when set. An image with a Failure becomes a failed
+// objects), labelfree.Label (the first image-level label), dataset.Size
+// when known, dataset.Split and the capture columns when set. An image with a Failure becomes a failed
 // row; when the Failure has the "stage: reason" form that labelfree's row
 // errors print, the row error's stage and reason are split back out (so its
 // text equals the Failure), otherwise the stage is FailureStage.
@@ -136,6 +137,9 @@ func ToDataset(s *Set, root string) *labelfree.Dataset {
 		if im.Event != "" {
 			labelfree.Set(r, Event, im.Event)
 		}
+		if im.Split != "" {
+			labelfree.Set(r, dataset.Split, im.Split)
+		}
 		if im.Failure != "" {
 			stage, msg, ok := strings.Cut(im.Failure, ": ")
 			if !ok || stage == "" || strings.ContainsAny(stage, " \t") {
@@ -146,7 +150,7 @@ func ToDataset(s *Set, root string) *labelfree.Dataset {
 			continue
 		}
 		if !im.Normalized() {
-			labelfree.Set(r, Size, image.Point{X: im.Width, Y: im.Height})
+			labelfree.Set(r, dataset.Size, image.Point{X: im.Width, Y: im.Height})
 		}
 		labelfree.Set(r, labelfree.Boxes, append([]labelfree.Box{}, im.Boxes...))
 		if len(im.Labels) > 0 {

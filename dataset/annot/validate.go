@@ -10,12 +10,17 @@ import (
 // A BoxError reports a bad box: which image, which box (its index in
 // Image.Boxes) and why.
 type BoxError struct {
-	File  string
+	// File is the image's path.
+	File string
+	// Index is the box's index in Image.Boxes.
 	Index int
-	Box   string // the box as labelfree.Box.String formats it
-	Err   error
+	// Box is the box as labelfree.Box.String formats it.
+	Box string
+	// Err is the reason.
+	Err error
 }
 
+// Error describes the problem and where it is.
 func (e *BoxError) Error() string {
 	return fmt.Sprintf("image %q box %d %s: %v", e.File, e.Index, e.Box, e.Err)
 }
@@ -25,10 +30,13 @@ func (e *BoxError) Unwrap() error { return e.Err }
 
 // An ImageError reports a problem with an image as a whole.
 type ImageError struct {
+	// File is the image's path.
 	File string
-	Err  error
+	// Err is the reason.
+	Err error
 }
 
+// Error describes the problem and where it is.
 func (e *ImageError) Error() string { return fmt.Sprintf("image %q: %v", e.File, e.Err) }
 
 // Unwrap returns the reason.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,10 +298,7 @@ func TestDatapackage(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	dir, _ := writeSample(t, sampleOptions())
 	out, err := exec.Command(py, "testdata/check_camtrapdp.py", dir).CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -446,10 +444,10 @@ func FuzzReadObservations(f *testing.F) {
 		}
 		base[n] = &fstest.MapFile{Data: b}
 	}
-	f.Add(base["observations.csv"].Data, base["media.csv"].Data)
-	f.Add([]byte("observationID,deploymentID,eventStart,eventEnd,observationLevel,observationType\n"), base["media.csv"].Data)
-	f.Fuzz(func(t *testing.T, obs, media []byte) {
-		fs := fstest.MapFS{"datapackage.json": base["datapackage.json"], "deployments.csv": base["deployments.csv"],
+	f.Add(base["observations.csv"].Data, base["media.csv"].Data, base["datapackage.json"].Data)
+	f.Add([]byte("observationID,deploymentID,eventStart,eventEnd,observationLevel,observationType\n"), base["media.csv"].Data, base["datapackage.json"].Data)
+	f.Fuzz(func(t *testing.T, obs, media, pkg []byte) {
+		fs := fstest.MapFS{"datapackage.json": {Data: pkg}, "deployments.csv": base["deployments.csv"],
 			"observations.csv": {Data: obs}, "media.csv": {Data: media}}
 		p, err := ReadFS(context.Background(), fs, nil)
 		if err != nil {

@@ -28,6 +28,6 @@
 // package's coordinatePrecision and each deployment's coordinateUncertainty
 // say so; exact coordinates need Options.ExactCoordinates. No coordinate is
 // ever taken from photo EXIF, and media.exifData carries only the pixel
-// size. Photos copied into the package (Options.ImageRoot) are re-encoded
-// without metadata.
+// size. Photos copied into the package (Options.ImageRoot) are stripped of
+// all metadata (annot.CopyImage).
 package camtrapdp

@@ -32,7 +32,9 @@ type ReadOptions struct {
 // A Package is what ReadFS returns: the annotated photos and the
 // deployments.
 type Package struct {
-	Set         *annot.Set
+	// Set holds the photos, their boxes, labels, times and events.
+	Set *annot.Set
+	// Deployments are the camera placements, coordinates as written.
 	Deployments []Deployment
 	// CoordinatePrecision is the package's coordinatePrecision (0 when
 	// absent).
@@ -41,12 +43,17 @@ type Package struct {
 
 // A FormatError reports a package that breaks the standard.
 type FormatError struct {
-	File   string
-	Row    int    // 1-based data row, 0 when not about a row
-	Column string // column name, "" when not about a column
+	// File is the path of the bad file within the package.
+	File string
+	// Row is the 1-based data row, 0 when the problem is not about a row.
+	Row int
+	// Column names the column, "" when the problem is not about one.
+	Column string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("camtrapdp: ")

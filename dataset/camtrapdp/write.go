@@ -40,7 +40,9 @@ type Deployment struct {
 
 // A Contributor is a person or organisation credited in the package.
 type Contributor struct {
+	// Title is the person's or organisation's name.
 	Title string `json:"title"`
+	// Email is optional.
 	Email string `json:"email,omitempty"`
 	// Role is one of contact, principalInvestigator, rightsHolder,
 	// publisher, contributor.
@@ -80,7 +82,7 @@ type Options struct {
 	// timeLapse; activityDetection when empty.
 	CaptureMethod string
 	// ImageRoot, when set, is the directory of the source photos; each is
-	// re-encoded without metadata into media/ inside the package and
+	// copied without metadata into media/ inside the package and
 	// filePath points there. Otherwise filePath is the image's File.
 	ImageRoot string
 	// FilePublic is written in media.filePublic.

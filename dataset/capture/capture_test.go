@@ -31,6 +31,11 @@ func TestReadTime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "2024-02-11T05:03:07+05:45", got.Format(time.RFC3339), "wall clock read in the given zone")
 
+	// OffsetTimeOriginal wins over the given zone.
+	got, err = ReadTimeBytes(annottest.EXIFJPEG(8, 8, annottest.Plant{Time: t0, Offset: "+05:45"}), time.UTC)
+	require.NoError(t, err)
+	assert.Equal(t, "2024-02-11T05:03:07+05:45", got.Format(time.RFC3339))
+
 	_, err = ReadTimeBytes(annottest.EXIFJPEG(8, 8, annottest.Plant{GPS: true, Lat: 1, Lon: 2}), nil)
 	assert.ErrorIs(t, err, ErrNoTime, "EXIF without DateTimeOriginal")
 	var buf bytes.Buffer

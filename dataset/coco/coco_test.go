@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	stdimage "image"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/annot"
@@ -88,10 +90,7 @@ func TestCameraTrapFields(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	for _, tc := range []struct {
 		mode string
 		opts *Options
@@ -172,6 +171,22 @@ func TestReadRejects(t *testing.T) {
 			assert.True(t, errors.As(err, &fe), "%T", err)
 		})
 	}
+}
+
+func TestDateTimeZone(t *testing.T) {
+	npt := time.FixedZone("NPT", 5*3600+45*60)
+	s := annottest.Sample()
+	for i := range s.Images {
+		s.Images[i].Time = s.Images[i].Time.In(npt)
+	}
+	data, _ := write(t, s, &Options{CameraTraps: true})
+	assert.Contains(t, string(data), `"datetime":"2024-02-11 10:48:07"`, "the wall clock in the time's own zone")
+	got, err := Read(context.Background(), bytes.NewReader(data), &ReadOptions{Location: npt})
+	require.NoError(t, err)
+	annottest.Equal(t, annottest.Expect(s, cctHolds), got, 0)
+	utc, err := Read(context.Background(), bytes.NewReader(data), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "2024-02-11T10:48:07Z", utc.Images[0].Time.Format(time.RFC3339))
 }
 
 func TestReadSizeFunc(t *testing.T) {

@@ -21,6 +21,7 @@
 //     read (with its reason in an extra "failure" field). Every image is
 //     kept.
 //
-// Read accepts both flavours. Dates read back are in UTC, since the format
-// records no time zone.
+// Read accepts both flavours. The format records no time zone: datetime is
+// written as the capture time's wall clock in its own zone and read back in
+// ReadOptions.Location (UTC by default).
 package coco

@@ -24,6 +24,9 @@ type ReadOptions struct {
 	Size annot.SizeFunc
 	// MaxBytes bounds the file size; 1 GiB when zero.
 	MaxBytes int64
+	// Location is the time zone of COCO Camera Traps datetime values, which
+	// record the camera's wall clock without a zone; UTC when nil.
+	Location *time.Location
 }
 
 // Tolerance is how many pixels a bbox may stick out of its image before
@@ -32,10 +35,13 @@ const Tolerance = 1.0
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	Where  string
+	// Where locates the problem in the file; empty for the whole file.
+	Where string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Where == "" {
 		return "coco: " + e.Reason
@@ -166,7 +172,7 @@ func Read(ctx context.Context, r io.Reader, opts *ReadOptions) (*annot.Set, erro
 		}
 		im := annot.Image{File: *e.FileName, Width: e.Width, Height: e.Height}
 		if e.DateTime != nil && *e.DateTime != "" {
-			t, err := parseTime(*e.DateTime)
+			t, err := parseTime(*e.DateTime, opts.Location)
 			if err != nil {
 				return nil, &FormatError{Where: where, Reason: err.Error()}
 			}
@@ -333,9 +339,12 @@ func optString(raw json.RawMessage) (string, bool) {
 
 var timeLayouts = []string{DateTimeLayout, "2006:01:02 15:04:05", "2006-01-02T15:04:05", time.RFC3339Nano}
 
-func parseTime(v string) (time.Time, error) {
+func parseTime(v string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, v); err == nil {
+		if t, err := time.ParseInLocation(l, v, loc); err == nil {
 			return t, nil
 		}
 	}

@@ -11,6 +11,6 @@
 //
 // and reads each back (ReadAll), so a caller can check that what was
 // written is what it meant. Photos copied into yolo/, voc/ and camtrap-dp/
-// are re-encoded without metadata, and no writer takes a coordinate from a
+// are stripped of all metadata, and no writer takes a coordinate from a
 // photo, so no output carries the photos' GPS.
 package export

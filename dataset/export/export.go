@@ -37,9 +37,11 @@ type Options struct {
 	// (Camtrap DP only when CamtrapDP.Deployments is set).
 	Formats []Format
 	// ImageRoot, when set, is the directory of the source photos, copied
-	// (re-encoded without metadata) into yolo/, voc/ and camtrap-dp/.
+	// (without metadata) into yolo/, voc/ and camtrap-dp/.
 	ImageRoot string
-	// Per-format options; nil means defaults.
+	// MegaDetector, COCO, YOLO, VOC and CamtrapDP are the per-format
+	// options; nil means defaults. COCO's CameraTraps field is set per
+	// output, and ImageRoot above fills theirs when empty.
 	MegaDetector *megadetector.Options
 	COCO         *coco.Options
 	YOLO         *yolo.Options
@@ -49,6 +51,7 @@ type Options struct {
 
 // Result reports, per format, the images a training format left out.
 type Result struct {
+	// Reports has one entry per format written.
 	Reports map[Format]*annot.Report
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/annot"
 	"github.com/labelfree/labelfree/dataset/annot/annottest"
 	"github.com/labelfree/labelfree/dataset/camtrapdp"
@@ -26,8 +27,8 @@ var holds = map[Format]annottest.Holds{
 	MegaDetector: {Size: true, Score: true, Failure: true, Unlabelled: true},
 	COCO:         {Size: true, Score: true},
 	CameraTraps:  {Size: true, Score: true, Labels: true, Time: true, Deployment: true, Event: true, Failure: true, Unlabelled: true},
-	YOLO:         {Size: true},
-	VOC:          {Size: true},
+	YOLO:         {Size: true, Split: true},
+	VOC:          {Size: true, Split: true},
 	CamtrapDP:    {Size: true, Score: true, Labels: true, Time: true, Deployment: true, Event: true, Failure: true, Unlabelled: true},
 }
 
@@ -115,26 +116,7 @@ func TestNoGPSLeak(t *testing.T) {
 			assert.True(t, bytes.Contains(in, n), "input lacks %s", name)
 		}
 	}
-	files := 0
-	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		require.NoError(t, err)
-		if d.IsDir() {
-			return nil
-		}
-		files++
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		rel, _ := filepath.Rel(out, p)
-		for name, n := range needles {
-			assert.False(t, bytes.Contains(b, n), "%s carries the %s", rel, name)
-		}
-		if strings.EqualFold(filepath.Ext(p), ".jpg") {
-			assert.False(t, hasAPP1(b), "%s keeps an EXIF/XMP segment", rel)
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	assert.Greater(t, files, 20, "photos were copied into the exports")
+	assertNoGPS(t, out)
 	_, err = os.Stat(filepath.Join(out, "yolo/images/train/cam01/IMG_0001.JPG"))
 	require.NoError(t, err)
 }
@@ -187,4 +169,64 @@ func TestAllRejects(t *testing.T) {
 	cancel()
 	_, err = All(ctx, t.TempDir(), annottest.Sample(), nil)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestReadAllCancelled(t *testing.T) {
+	src, s := prepare(t)
+	out := t.TempDir()
+	_, err := All(context.Background(), out, s, options(src))
+	require.NoError(t, err)
+	for _, f := range Formats {
+		keep := filepath.Join(t.TempDir(), "one")
+		require.NoError(t, os.MkdirAll(keep, 0o755))
+		require.NoError(t, os.Rename(filepath.Join(out, string(f)), filepath.Join(keep, string(f))))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := ReadAll(ctx, keep, annot.DirSize(src))
+		assert.ErrorIs(t, err, context.Canceled, "%s reader stops when cancelled", f)
+	}
+}
+
+func TestStage(t *testing.T) {
+	src, s := prepare(t)
+	ds := annot.ToDataset(s, src)
+	st := &Stage{Dir: t.TempDir(), Root: src, Options: *options("")}
+	require.NoError(t, labelfree.ValidateStage(st))
+	out, err := st.TransformDataset(context.Background(), ds)
+	require.NoError(t, err)
+	assert.Same(t, ds, out)
+	require.Len(t, st.Result.Reports, 6)
+	got, err := ReadAll(context.Background(), st.Dir, annot.DirSize(src))
+	require.NoError(t, err)
+	annottest.Equal(t, annottest.Expect(s, holds[CamtrapDP]), got[CamtrapDP], 1e-9)
+	_, err = os.Stat(filepath.Join(st.Dir, "voc/JPEGImages/cam01/IMG_0001.JPG"))
+	require.NoError(t, err, "photos copied from Root")
+	assert.Error(t, labelfree.ValidateStage(&Stage{}))
+}
+
+// assertNoGPS fails t when any file under out carries the planted position
+// or a JPEG keeps an APP1 (EXIF/XMP) segment.
+func assertNoGPS(t *testing.T, out string) {
+	t.Helper()
+	needles := gpsNeedles()
+	files := 0
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() {
+			return nil
+		}
+		files++
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(out, p)
+		for name, n := range needles {
+			assert.False(t, bytes.Contains(b, n), "%s carries the %s", rel, name)
+		}
+		if strings.EqualFold(filepath.Ext(p), ".jpg") {
+			assert.False(t, hasAPP1(b), "%s keeps an EXIF/XMP segment", rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Greater(t, files, 20, "photos were copied into the exports")
 }

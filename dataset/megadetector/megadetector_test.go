@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,10 +153,7 @@ func TestFormatRules(t *testing.T) {
 
 // TestPythonChecker runs the independent standard-library Python checker.
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	for _, opts := range []*Options{nil, {Classifications: true}} {
 		p := filepath.Join(t.TempDir(), "md.json")
 		require.NoError(t, os.WriteFile(p, write(t, annottest.Sample(), opts), 0o644))
@@ -295,3 +293,19 @@ func FuzzRead(f *testing.F) {
 }
 
 var confRe = regexp.MustCompile(`"conf":\s*([^,}\]]+)`)
+
+func TestReadMixedClassifications(t *testing.T) {
+	// SpeciesNet-style: animals carry a species classification, people do
+	// not; the most confident classification wins.
+	in := `{"info":{"format_version":"1.6"},"detection_categories":{"1":"animal","2":"person"},
+	"classification_categories":{"0":"fox","3":"wolf"},
+	"images":[{"file":"a.jpg","detections":[
+		{"category":"2","conf":0.8,"bbox":[0,0,0.5,0.5]},
+		{"category":"1","conf":0.9,"bbox":[0.5,0.5,0.5,0.5],"classifications":[["3",0.7],["0",0.2]]}]}]}`
+	s, err := Read(context.Background(), strings.NewReader(in), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fox", "wolf", "person"}, s.Classes)
+	assert.Equal(t, 2, s.Images[0].Boxes[0].Class)
+	assert.Equal(t, 1, s.Images[0].Boxes[1].Class)
+	assert.Equal(t, 0.9, s.Images[0].Boxes[1].Score)
+}

@@ -39,6 +39,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Where == "" {
 		return "megadetector: " + e.Reason
@@ -138,11 +139,13 @@ func Read(ctx context.Context, r io.Reader, opts *ReadOptions) (*annot.Set, erro
 	var pendingDet []string // detection categories used without classification
 	usedDet := map[string]bool{}
 
-	type pending struct{ img, box int }
-	var fixups []struct {
-		pending
-		det string
+	// fixup records a box whose class is a detection category that joins
+	// the classes only after all classification names.
+	type fixup struct {
+		img, box int
+		det      string
 	}
+	var fixups []fixup
 	for i, raw := range images {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -234,10 +237,7 @@ func Read(ctx context.Context, r io.Reader, opts *ReadOptions) (*annot.Set, erro
 						usedDet[*d.Category] = true
 						pendingDet = append(pendingDet, *d.Category)
 					}
-					fixups = append(fixups, struct {
-						pending
-						det string
-					}{pending{len(s.Images), j}, *d.Category})
+					fixups = append(fixups, fixup{img: len(s.Images), box: j, det: *d.Category})
 				} else {
 					b.Class = classOf["d:"+*d.Category]
 				}

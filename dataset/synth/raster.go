@@ -63,6 +63,48 @@ func (n *noise) at(x, y float32) float32 {
 	return a + (b-a)*ty
 }
 
+// row fills out[x] with at(x, y) for x in [0, len(out)), interpolating
+// the lattice once per row instead of once per pixel.
+func (n *noise) row(y float32, out []float32, scratch []float32) {
+	fy := max(0, min(y*n.inv, float32(n.gh-2)+0.999))
+	iy := int(fy)
+	ty := fy - float32(iy)
+	ty = ty * ty * (3 - 2*ty)
+	r0 := n.v[iy*n.gw : (iy+1)*n.gw]
+	r1 := n.v[(iy+1)*n.gw : (iy+2)*n.gw]
+	lat := scratch[:n.gw]
+	for i := range lat {
+		lat[i] = r0[i] + (r1[i]-r0[i])*ty
+	}
+	maxX := float32(n.gw-2) + 0.999
+	for x := range out {
+		fx := min(float32(x)*n.inv, maxX)
+		ix := int(fx)
+		tx := fx - float32(ix)
+		tx = tx * tx * (3 - 2*tx)
+		out[x] = lat[ix] + (lat[ix+1]-lat[ix])*tx
+	}
+}
+
+// row fills out with the fbm's values along row y.
+func (f fbm) row(y float32, out, tmp, scratch []float32) {
+	clear(out)
+	var wsum float32
+	wt := float32(1)
+	for _, n := range f {
+		n.row(y, tmp, scratch)
+		for i, v := range tmp {
+			out[i] += wt * v
+		}
+		wsum += wt
+		wt /= 2
+	}
+	inv := 1 / wsum
+	for i := range out {
+		out[i] *= inv
+	}
+}
+
 // fbm sums octaves of noise with halving weights; the result is in [0, 1].
 type fbm []*noise
 

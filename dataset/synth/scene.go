@@ -282,16 +282,22 @@ func (s *scene) drawTerrain() {
 	detail := newNoise(s.rng, s.w, 2*s.h, 3)
 	top := max(0, int(math.Ceil(s.horizon)))
 	amount := float32(0.5 + 0.5*s.rng.Float64())
+	maxLattice := 0
+	for _, n := range append(fbm{detail}, patches...) {
+		maxLattice = max(maxLattice, n.gw)
+	}
+	pRow, dRow := make([]float32, s.w), make([]float32, s.w)
+	tmp, scratch := make([]float32, s.w), make([]float32, maxLattice)
 	for y := top; y < s.h; y++ {
 		d := float32(s.depth(float64(y)))
 		haze := (1 - d) * (1 - d) * 0.45
 		fy := float32(y)
+		patches.row(fy*1.6, pRow, tmp, scratch)
+		detail.row(fy*(1+d), dRow, scratch)
 		for x := 0; x < s.w; x++ {
-			fx := float32(x)
-			p := patches.at(fx, fy*1.6)
-			t := min(1, max(0, (p-0.45)*4*amount))
+			t := min(1, max(0, (pRow[x]-0.45)*4*amount))
 			c := mix(base, alt, t)
-			c = c.scale(0.8 + 0.4*detail.at(fx, fy*(1+d)))
+			c = c.scale(0.8 + 0.4*dRow[x])
 			s.c.set(x, y, mix(c, s.skyLow, haze))
 		}
 	}
@@ -335,6 +341,10 @@ func (s *scene) camera() bool {
 	cx, cy := float32(s.w)/2, float32(s.h)/2
 	inv := 1 / (cx*cx + cy*cy)
 	pix := s.c.pix
+	// Sensor noise from a xorshift generator: one PCG draw per pixel
+	// would cost more than the rest of the camera model.
+	xs := rng.Uint32() | 1
+	amp := sigma * 1.7 * 2 / (1 << 24)
 	for y := 0; y < s.h; y++ {
 		dy := float32(y) - cy
 		for x := 0; x < s.w; x++ {
@@ -346,7 +356,10 @@ func (s *scene) camera() bool {
 				l := 0.3*r + 0.59*g + 0.11*b
 				r, g, b = l, l, l
 			}
-			n := (rng.Float32()*2 - 1) * sigma * 1.7
+			xs ^= xs << 13
+			xs ^= xs >> 17
+			xs ^= xs << 5
+			n := float32(xs>>8)*amp - sigma*1.7
 			pix[i], pix[i+1], pix[i+2] = r+n, g+n, b+n
 		}
 	}

@@ -1,9 +1,10 @@
 // Package voc writes and reads Pascal VOC object annotations: one XML file
 // per image under Annotations/ (annotation, folder, filename, size, and an
 // object with name, pose, truncated, difficult and bndbox per box), the
-// photos under JPEGImages/ when Options.ImageRoot is set (re-encoded, so no
+// photos under JPEGImages/ when Options.ImageRoot is set (stripped, so no
 // EXIF, XMP or GPS survives), the image ids of each split under
-// ImageSets/Main/<split>.txt, and the class names, one per line, in
+// ImageSets/Main/<split>.txt (from each image's Split: train or test), and
+// the class names, one per line, in
 // classes.txt (VOC itself fixes its twenty classes; other tools read such a
 // list).
 //

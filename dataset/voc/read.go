@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
@@ -34,10 +35,13 @@ const Tolerance = 1.0
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	File   string
+	// File is the path of the bad file within the dataset.
+	File string
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string { return "voc: " + e.File + ": " + e.Reason }
 
 // ReadFS reads every Annotations/**/*.xml of the VOC dataset at fsys, in
@@ -81,6 +85,10 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 		return nil, &FormatError{File: "Annotations", Reason: err.Error()}
 	}
 	sort.Strings(files)
+	splits, err := readSplits(fsys)
+	if err != nil {
+		return nil, err
+	}
 	type named struct {
 		img, box int
 		name     string
@@ -98,6 +106,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 		if err != nil {
 			return nil, err
 		}
+		im.Split = splits[strings.TrimSuffix(im.File, path.Ext(im.File))]
 		for j, n := range objNames {
 			names = append(names, named{len(s.Images), j, n})
 		}
@@ -121,6 +130,35 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 		s.Images[n.img].Boxes[n.box].Class = c
 	}
 	return s, nil
+}
+
+// readSplits maps image ids to the split named by the ImageSets/Main file
+// that lists them: train, or test for val and test. Other lists (trainval,
+// per-class lists) are ignored.
+func readSplits(fsys fs.FS) (map[string]string, error) {
+	out := map[string]string{}
+	for _, sp := range []string{"train", "val", "test"} {
+		name := "ImageSets/Main/" + sp + ".txt"
+		data, err := readLimited(fsys, name, 256<<20)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, &FormatError{File: name, Reason: err.Error()}
+		}
+		to := dataset.SplitTest
+		if sp == "train" {
+			to = dataset.SplitTrain
+		}
+		for _, id := range strings.Split(string(data), "\n") {
+			if id = strings.TrimSpace(id); id != "" {
+				if _, dup := out[id]; !dup {
+					out[id] = to
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func parse(p string, data []byte) (annot.Image, []string, error) {

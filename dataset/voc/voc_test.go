@@ -3,6 +3,7 @@ package voc
 import (
 	"context"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var holds = annottest.Holds{Size: true}
+var holds = annottest.Holds{Size: true, Split: true}
 
 func TestRoundTrip(t *testing.T) {
 	s := annottest.Sample()
@@ -38,7 +39,10 @@ func TestRoundTrip(t *testing.T) {
 	assert.Contains(t, string(x), "<truncated>0</truncated>")
 	ids, err := os.ReadFile(filepath.Join(out, "ImageSets/Main/train.txt"))
 	require.NoError(t, err)
-	assert.Equal(t, "cam01/IMG_0001\ncam01/IMG_0002\ncam01/IMG_0003\ncam02/DSC 0004\n", string(ids))
+	assert.Equal(t, "cam01/IMG_0001\ncam01/IMG_0002\ncam01/IMG_0003\n", string(ids))
+	ids, err = os.ReadFile(filepath.Join(out, "ImageSets/Main/test.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "cam02/DSC 0004\n", string(ids), "the image's Split picks the list")
 	_, err = os.Stat(filepath.Join(out, "JPEGImages/cam02/DSC 0004.jpg"))
 	assert.NoError(t, err)
 }
@@ -55,14 +59,11 @@ func TestRound(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := testpy.Find(t)
 	s := annottest.Sample()
 	src, out := t.TempDir(), t.TempDir()
 	annottest.WriteImages(t, src, s, false, 0, 0)
-	_, err = WriteDir(context.Background(), out, s, &Options{ImageRoot: src})
+	_, err := WriteDir(context.Background(), out, s, &Options{ImageRoot: src})
 	require.NoError(t, err)
 	res, err := exec.Command(py, "testdata/check_voc.py", out, "images").CombinedOutput()
 	require.NoError(t, err, "%s", res)

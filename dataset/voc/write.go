@@ -15,14 +15,15 @@ import (
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
-// Options controls WriteDir. The zero value writes every image to the
-// "train" split, with fractional coordinates, and copies no images.
+// Options controls WriteDir. The zero value writes each image to its
+// Split ("train" when it has none), with fractional coordinates, and copies
+// no images.
 type Options struct {
-	// Split names each image's split (ImageSets/Main/<split>.txt); "train"
-	// when nil or when it returns "".
+	// Split names each image's split (ImageSets/Main/<split>.txt); the
+	// image's Split, or "train", when nil or when it returns "".
 	Split func(im *annot.Image) string
 	// ImageRoot, when set, is the directory holding the source images; each
-	// is re-encoded without metadata into JPEGImages/.
+	// is copied without metadata into JPEGImages/.
 	ImageRoot string
 	// Round widens each box to whole pixels (floor of the left and top
 	// edges, ceiling of the right and bottom) for tools that parse
@@ -103,6 +104,9 @@ func WriteDir(ctx context.Context, dir string, s *annot.Set, opts *Options) (*an
 			}
 		}
 		sp := "train"
+		if im.Split != "" {
+			sp = im.Split
+		}
 		if opts.Split != nil {
 			if v := opts.Split(im); v != "" {
 				sp = v

@@ -14,8 +14,8 @@
 // column carries the box confidence, the layout Ultralytics uses for saved
 // predictions; training expects five columns, so it is off by default.
 //
-// Image copies are decoded and re-encoded (annot.CopyImageFile), so no
-// EXIF, XMP or GPS block of the originals reaches the export.
+// Image copies are stripped of metadata (annot.CopyImageFile), so no EXIF,
+// XMP or GPS block of the originals reaches the export.
 //
 // Failed images and images with a label but no box are left out and listed
 // in the Report: YOLO reads a missing box as "nothing here". The format

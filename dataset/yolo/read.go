@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
@@ -38,11 +39,15 @@ const Tolerance = 1e-6
 
 // A FormatError reports a file that breaks the format's rules.
 type FormatError struct {
-	File   string
-	Line   int // 0 when not about one line
+	// File is the path of the bad file within the dataset.
+	File string
+	// Line is the 1-based line, 0 when the problem is not about one line.
+	Line int
+	// Reason says what is wrong.
 	Reason string
 }
 
+// Error describes the problem and where it is.
 func (e *FormatError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("yolo: %s:%d: %s", e.File, e.Line, e.Reason)
@@ -57,8 +62,9 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp
 // image paths, or a list of either. Images are read in split order (train,
 // val, test) and, within a directory, by name; data.yaml's path is ignored
 // and every entry is read relative to fsys. An image's File is its path
-// with the leading images/<split>/ removed. A missing label file means no
-// boxes.
+// with the leading images/<split>/ removed, its Split dataset.SplitTrain
+// for the train entries and dataset.SplitTest for val and test. A missing
+// label file means no boxes.
 func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, error) {
 	if opts == nil {
 		opts = &ReadOptions{}
@@ -113,7 +119,10 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				im := annot.Image{File: fileOf(p), Boxes: []labelfree.Box{}}
+				im := annot.Image{File: fileOf(p), Boxes: []labelfree.Box{}, Split: dataset.SplitTest}
+				if sp.name == Train {
+					im.Split = dataset.SplitTrain
+				}
 				if seen[im.File] {
 					return nil, &FormatError{File: p, Reason: "image appears twice"}
 				}

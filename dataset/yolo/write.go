@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/annot"
 )
 
@@ -24,18 +25,20 @@ const (
 	Test  = "test"
 )
 
-// Options controls WriteDir. The zero value puts every image in the train
-// split and copies no images.
+// Options controls WriteDir. The zero value follows each image's Split
+// (labelfree's held-out "test" split becomes YOLO's val split, which
+// Ultralytics validates on), puts images without one in train, and copies
+// no images.
 type Options struct {
-	// ValFraction is the share of images put in the val split, chosen by a
-	// hash of the file name so the split is stable across runs; 0 puts all
-	// in train. Must lie in [0, 1).
+	// ValFraction is the share of images without a Split put in the val
+	// split, chosen by a hash of the file name so the split is stable
+	// across runs; 0 puts them all in train. Must lie in [0, 1).
 	ValFraction float64
 	// Split, when set, overrides ValFraction: it names each image's split
 	// (Train, Val or Test).
 	Split func(im *annot.Image) string
 	// ImageRoot, when set, is the directory holding the source images
-	// (joined with Image.File); each is re-encoded without metadata into
+	// (joined with Image.File); each is copied without metadata into
 	// images/<split>/.
 	ImageRoot string
 	// Scores writes each box's confidence as a sixth column.
@@ -57,6 +60,12 @@ func (o *Options) split(im *annot.Image) (string, error) {
 			return "", fmt.Errorf("yolo: image %q: split %q is not train, val or test", im.File, sp)
 		}
 		return sp, nil
+	}
+	switch im.Split {
+	case dataset.SplitTrain:
+		return Train, nil
+	case dataset.SplitTest, Val:
+		return Val, nil
 	}
 	if o.ValFraction > 0 {
 		h := fnv.New64a()

@@ -3,6 +3,8 @@ package yolo
 import (
 	"context"
 	"errors"
+	"github.com/labelfree/labelfree/internal/testpy"
+	stdimage "image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var holds = annottest.Holds{Size: true}
+var holds = annottest.Holds{Size: true, Split: true}
 
 func TestRoundTripWithImages(t *testing.T) {
 	s := annottest.Sample()
@@ -79,14 +81,11 @@ func TestRoundTripSplits(t *testing.T) {
 }
 
 func TestPythonChecker(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import yaml").Run() != nil {
-		t.Skip("python3 with PyYAML (Debian python3-yaml) not installed")
-	}
+	py := testpy.Find(t, "yaml")
 	s := annottest.Sample()
 	src, out := t.TempDir(), t.TempDir()
 	annottest.WriteImages(t, src, s, false, 0, 0)
-	_, err = WriteDir(context.Background(), out, s, &Options{ImageRoot: src, ValFraction: 0.5})
+	_, err := WriteDir(context.Background(), out, s, &Options{ImageRoot: src, ValFraction: 0.5})
 	require.NoError(t, err)
 	res, err := exec.Command(py, "testdata/check_yolo.py", out, "yes").CombinedOutput()
 	require.NoError(t, err, "%s", res)
@@ -194,6 +193,31 @@ func FuzzParseLabels(f *testing.F) {
 			}
 			s := &annot.Set{Classes: []string{"a", "b", "c"}, Images: []annot.Image{im}}
 			require.NoError(t, annot.Validate(s), "a parsed label file must give valid boxes")
+		}
+	})
+}
+
+func FuzzReadFS(f *testing.F) {
+	f.Add([]byte("train: train.txt\nval: val.txt\nnames: [a, b]\n"), []byte("./images/train/x.jpg\n"), []byte("0 0.5 0.5 0.1 0.1\n"))
+	f.Add([]byte("train: [images/train, t.txt]\nnc: 1\nnames: {0: a}\n"), []byte("images/train/x.jpg"), []byte("0 0.5 0.5 1 1 0.5"))
+	f.Fuzz(func(t *testing.T, yml, list, label []byte) {
+		fsys := fstest.MapFS{
+			"data.yaml":          {Data: yml},
+			"train.txt":          {Data: list},
+			"t.txt":              {Data: list},
+			"labels/train/x.txt": {Data: label},
+			"images/train/y.jpg": {Data: []byte("not a jpeg")},
+		}
+		s, err := ReadFS(context.Background(), fsys, &ReadOptions{Size: annot.MapSize(map[string]stdimage.Point{"x.jpg": {X: 20, Y: 10}, "images/train/x.jpg": {X: 20, Y: 10}})})
+		if err != nil {
+			return
+		}
+		for _, im := range s.Images {
+			for _, b := range im.Boxes {
+				require.GreaterOrEqual(t, b.Class, 0)
+				require.Less(t, b.Class, len(s.Classes))
+				require.True(t, b.X1 > b.X0 && b.Y1 > b.Y0)
+			}
 		}
 	})
 }

@@ -40,7 +40,12 @@ def logreg_cases():
 
     def case(name, x, y, standardize=False, **kw):
         kw.setdefault("C", 1.0)
-        clf = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=100000, **kw)
+        if kw.get("penalty") == "elasticnet":
+            # saga is scikit-learn's only elastic-net solver; it needs
+            # standardised features to converge.
+            clf = LogisticRegression(solver="saga", tol=1e-12, max_iter=1000000, **kw)
+        else:
+            clf = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=100000, **kw)
         xf = x.astype(np.float64)
         if standardize:
             xf = StandardScaler().fit_transform(xf)
@@ -57,7 +62,9 @@ def logreg_cases():
             sw = np.array([cw.get(c, 1.0) for c in y])
         p_true = np.clip(proba[np.arange(len(y)), y], 1e-300, 1)
         loss = float(np.sum(sw * -np.log(p_true)) / len(y))
-        objective = loss + float(np.sum(clf.coef_ ** 2)) / (2 * kw["C"] * len(y))
+        rho = kw.get("l1_ratio") or 0.0
+        objective = loss + ((1 - rho) * float(np.sum(clf.coef_ ** 2)) / 2
+                            + rho * float(np.sum(np.abs(clf.coef_)))) / (kw["C"] * len(y))
         entry = {
             "name": name,
             "x": x.tolist(),
@@ -66,6 +73,7 @@ def logreg_cases():
             "fit_intercept": kw.get("fit_intercept", True),
             "standardize": standardize,
             "class_weight": kw.get("class_weight"),
+            "l1_ratio": kw.get("l1_ratio") or 0.0,
             "coef": clf.coef_.tolist(),
             "intercept": np.atleast_1d(clf.intercept_).tolist(),
             "proba": proba.tolist(),
@@ -93,6 +101,14 @@ def logreg_cases():
     case("imbalanced_weights", x, y, class_weight={0: 1.0, 1: 4.0})
     x, y = blobs(rng, 240, 5, 3, 1.0, weights=[0.6, 0.3, 0.1])
     case("multinomial_balanced", x, y, class_weight="balanced")
+    # Elastic net: informative features plus pure noise, which the L1 part
+    # should zero out.
+    x, y = blobs(rng, 300, 4, 2, 1.0)
+    x = np.hstack([x, rng.normal(size=(300, 6)).astype(np.float32)])
+    case("elasticnet_binary", x, y, standardize=True, penalty="elasticnet", l1_ratio=0.5, C=0.05)
+    x, y = blobs(rng, 300, 4, 3, 1.2)
+    x = np.hstack([x, rng.normal(size=(300, 4)).astype(np.float32)])
+    case("elasticnet_multinomial", x, y, standardize=True, penalty="elasticnet", l1_ratio=0.7, C=0.1)
     return cases
 
 

@@ -8,6 +8,10 @@
 // labelfree writes to disk goes through Strip unless the user opts in to
 // keeping metadata.
 //
+// EXIF orientation goes with the rest of EXIF. Go's image decoders ignore
+// it, so a stripped file displays as labelfree decoded it and boxes drawn
+// on the decoded pixels line up with it in any viewer.
+//
 // Strip is strict: an input it cannot parse fully is an error, never passed
 // through, so a caller can not write metadata by accident.
 package imagemeta

@@ -293,3 +293,13 @@ func TestStripRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkStripJPEG(b *testing.B) {
+	_, planted := plantedJPEG(b)
+	b.SetBytes(int64(len(planted)))
+	for b.Loop() {
+		if _, err := Strip(planted); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -114,6 +114,28 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 		return nil
 	}
 	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
+	if n >= s.threads && s.threads > 1 {
+		// batch parallelism: each thread runs whole images, serially
+		t := &s.convT
+		*t = convBatchTask{x: x.f, w: wt.f, y: y.f, bias: bf, act: o.act, c: c, m: m, G: G, cg: cg, mg: mg, K: K, P: P, H: H, W: W, pointwise: pointwise,
+			geo: im2colTask{H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow, sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}}
+		if res != nil {
+			t.sum = res.f
+		}
+		if !pointwise {
+			for w := 0; w < s.threads; w++ {
+				t.cols[w] = s.getBuf(K * P)
+			}
+		}
+		s.parallel(t, n)
+		if !pointwise {
+			for w := 0; w < s.threads; w++ {
+				s.putBuf(t.cols[w])
+				t.cols[w] = nil
+			}
+		}
+		return nil
+	}
 	var col []float32
 	if !pointwise {
 		col = s.getBuf(K * P)
@@ -274,4 +296,45 @@ func (t *dwTask) do(i int) {
 		}
 	}
 	t.act.apply(dst)
+}
+
+// maxThreads bounds the per-worker scratch of batch-parallel kernels.
+const maxThreads = 64
+
+// convBatchTask runs whole images of a Conv per item, one thread each.
+type convBatchTask struct {
+	x, w, y, bias, sum          []float32
+	act                         act
+	c, m, G, cg, mg, K, P, H, W int
+	pointwise                   bool
+	geo                         im2colTask
+	cols                        [maxThreads][]float32
+}
+
+func (t *convBatchTask) do(i int) { t.doW(0, i) }
+
+func (t *convBatchTask) doW(w, img int) {
+	for g := 0; g < t.G; g++ {
+		xg := t.x[(img*t.c+g*t.cg)*t.H*t.W:][:t.cg*t.H*t.W]
+		b := xg
+		if !t.pointwise {
+			col := t.cols[w]
+			ic := t.geo
+			ic.x, ic.col = xg, col
+			for row := 0; row < t.K; row++ {
+				ic.do(row)
+			}
+			b = col
+		}
+		off := (img*t.m + g*t.mg) * t.P
+		gt := gemmTask{m: t.mg, n: t.P, k: t.K, alpha: 1, a: t.w[g*t.mg*t.K:], lda: t.K, b: b, ldb: t.P,
+			c: t.y[off:], ldc: t.P, act: t.act, tileM: t.mg, tileN: t.P, tilesN: 1}
+		if t.bias != nil {
+			gt.bias = t.bias[g*t.mg:]
+		}
+		if t.sum != nil {
+			gt.sum = t.sum[off:]
+		}
+		gt.do(0)
+	}
 }

@@ -54,7 +54,22 @@
 //
 // Convolutions run as im2col plus GEMM, 1×1 stride-1 convolutions as a
 // plain GEMM on the input, and depthwise convolutions with a direct kernel.
-// All GEMMs go through one function (sgemm, gonum's blas32 today) on tiles
-// small enough to run serially, and the engine spreads tiles, im2col rows
-// and channel planes over GOMAXPROCS goroutines itself.
+// All GEMMs go through one function (sgemm): internal/gemm's AVX-512/AVX2
+// Sgemm by default (pure Go, builds with CGO_ENABLED=0), or OpenBLAS with
+// the openblas build tag (cgo, libopenblas-dev). The engine cuts each GEMM's
+// output into a few blocks per thread and runs the bias/residual/activation
+// epilogue on each block while it is in cache; im2col rows, pooling and
+// depthwise channel planes are spread over GOMAXPROCS goroutines the same
+// way, through long-lived helpers, without allocating.
+//
+// # Training
+//
+// Gorgonia is the autodiff engine. FineTune rebuilds the part of a model
+// after a cut value (Conv, BatchNormalization with frozen statistics, Relu,
+// residual Add, pooling, Flatten, Gemm/MatMul and view() shape chains) as a
+// Gorgonia graph initialised from the ONNX weights, trains it with SGD or
+// Adam on softmax cross-entropy, and returns a copy of the model with the
+// new weights for the fast engine. TrainHead trains a new linear classifier
+// on frozen features the same way. Training runs on the CPU; the cuda build
+// tag is not implemented.
 package nn

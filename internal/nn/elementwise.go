@@ -120,7 +120,7 @@ func init() {
 				continue
 			}
 			if len(c.f) != 1 {
-				return nil, fmt.Errorf("Clip bound %d is not a scalar", i)
+				return nil, fmt.Errorf("bound %d is not a scalar", i)
 			}
 			if i == 1 {
 				op.act.a = c.f[0]
@@ -141,7 +141,7 @@ func (o *actOp) run(s *Session, in, out []*value) error {
 				continue
 			}
 			if len(in[i].f) != 1 {
-				return fmt.Errorf("Clip bound %d is not a scalar", i)
+				return fmt.Errorf("bound %d is not a scalar", i)
 			}
 			if i == 1 {
 				a.a = in[i].f[0]

@@ -16,10 +16,12 @@ type NodeError struct {
 	Err  error
 }
 
+// Error implements error.
 func (e *NodeError) Error() string {
 	return fmt.Sprintf("nn: node %q (%s): %v", e.Node, e.Op, e.Err)
 }
 
+// Unwrap returns the underlying error (often wrapping ErrUnsupported).
 func (e *NodeError) Unwrap() error { return e.Err }
 
 func unsupported(format string, args ...any) error {

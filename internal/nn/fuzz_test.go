@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,10 @@ func FuzzLoad(f *testing.F) {
 		}()
 		m, err := Load(bytes.NewReader(data), &Options{MaxModelBytes: 1 << 20, MaxElements: 1 << 20})
 		if err != nil {
+			// kernels' panics are recovered as "internal error": still bugs
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatal(err)
+			}
 			return
 		}
 		var inputs []*Tensor
@@ -81,6 +86,8 @@ func FuzzLoad(f *testing.F) {
 			}
 			inputs = append(inputs, x)
 		}
-		_, _ = m.Run(context.Background(), inputs...)
+		if _, err := m.Run(context.Background(), inputs...); err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatal(err)
+		}
 	})
 }

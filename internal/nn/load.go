@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/internal/nn/onnxpb"
 )
 
@@ -30,6 +32,17 @@ type Options struct {
 	// NoFusion disables BatchNormalization folding and activation/residual
 	// fusion (useful to compare against the unfused graph in tests).
 	NoFusion bool
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	switch {
+	case o.MaxModelBytes < 0:
+		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxModelBytes", Reason: "must be >= 0"}
+	case o.MaxElements < 0:
+		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxElements", Reason: "must be >= 0"}
+	}
+	return nil
 }
 
 // ValueInfo describes a graph input or output. Shape holds -1 for
@@ -168,12 +181,13 @@ type builder func(b *buildCtx) (kernel, error)
 // operator files' init functions.
 var builders = map[string]builder{}
 
-// SupportedOps returns the operator types Load accepts.
+// SupportedOps returns the operator types Load accepts, sorted.
 func SupportedOps() []string {
 	ops := make([]string, 0, len(builders))
 	for op := range builders {
 		ops = append(ops, op)
 	}
+	sort.Strings(ops)
 	return ops
 }
 
@@ -191,6 +205,9 @@ func unmarshal(b []byte, m proto.Message) error {
 func Load(r io.Reader, opts *Options) (*Model, error) {
 	if opts == nil {
 		opts = &Options{}
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	limit := opts.MaxModelBytes
 	if limit <= 0 {

@@ -48,7 +48,7 @@ func (o *gemmOp) run(s *Session, in, out []*value) error {
 	if len(in) > 2 && in[2] != nil && o.beta != 0 {
 		c := in[2]
 		if !unidirectional(c.shape, y.shape) {
-			return fmt.Errorf("C of shape %v does not broadcast to %v", c.shape, y.shape)
+			return fmt.Errorf("input C of shape %v does not broadcast to %v", c.shape, y.shape)
 		}
 		bcastCopy(y.f, y.shape, c.f, c.shape)
 		beta = o.beta
@@ -86,7 +86,7 @@ type matmulOp struct{}
 func (o *matmulOp) run(s *Session, in, out []*value) error {
 	a, b, y := in[0], in[1], out[0]
 	if len(a.shape) == 0 || len(b.shape) == 0 {
-		return fmt.Errorf("MatMul of a scalar")
+		return fmt.Errorf("scalar operand")
 	}
 	as, bs := a.shape, b.shape
 	var abuf, bbuf [8]int

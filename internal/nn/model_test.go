@@ -87,6 +87,9 @@ func TestSessionBatchOfOneAndNoAllocs(t *testing.T) {
 	for k := 0; k < 3; k++ {
 		require.NoError(t, s.Run(ctx, []*Tensor{one}, out))
 	}
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	allocs := testing.AllocsPerRun(5, func() { _ = s.Run(ctx, []*Tensor{one}, out) })
 	t.Logf("allocations per steady-state run: %v", allocs)
 	assert.Zero(t, allocs)
@@ -172,4 +175,6 @@ func TestLoadErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "larger")
 	_, err = Load(bytes.NewReader(nil), nil)
 	assert.Error(t, err)
+	_, err = Load(bytes.NewReader(raw), &Options{MaxElements: -1})
+	assert.ErrorContains(t, err, "MaxElements")
 }

@@ -10,12 +10,20 @@ import (
 // parTask is work split into n independent items.
 type parTask interface{ do(i int) }
 
+// workerTask is a parTask that wants to know which participant (0 to
+// threads-1) runs an item, to use per-worker scratch buffers.
+type workerTask interface {
+	parTask
+	doW(worker, i int)
+}
+
 // job is one parallel loop; a Session owns one and reuses it, so running a
 // loop allocates nothing.
 type job struct {
 	t     parTask
 	n     int64
 	next  atomic.Int64
+	ids   atomic.Int32
 	wg    sync.WaitGroup
 	panic atomic.Value
 }
@@ -27,12 +35,18 @@ func (j *job) work() {
 			j.next.Store(j.n)
 		}
 	}()
+	w := int(j.ids.Add(1) - 1)
+	wt, _ := j.t.(workerTask)
 	for {
 		i := j.next.Add(1) - 1
 		if i >= j.n {
 			return
 		}
-		j.t.do(int(i))
+		if wt != nil {
+			wt.doW(w, int(i))
+		} else {
+			j.t.do(int(i))
+		}
 	}
 }
 
@@ -62,8 +76,13 @@ func (s *Session) parallel(t parTask, n int) {
 		return
 	}
 	if n == 1 || s.threads <= 1 {
+		wt, _ := t.(workerTask)
 		for i := 0; i < n; i++ {
-			t.do(i)
+			if wt != nil {
+				wt.doW(0, i)
+			} else {
+				t.do(i)
+			}
 		}
 		return
 	}
@@ -71,6 +90,7 @@ func (s *Session) parallel(t parTask, n int) {
 	j := &s.job
 	j.t, j.n = t, int64(n)
 	j.next.Store(0)
+	j.ids.Store(0)
 	for h := 0; h < s.threads-1 && h < n-1; h++ {
 		j.wg.Add(1)
 		select {

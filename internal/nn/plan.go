@@ -38,7 +38,7 @@ func (g *graph) fold() error {
 
 // foldLast evaluates the last node when all its inputs are constants.
 func (g *graph) foldLast() error {
-	s := &Session{threads: runtime.GOMAXPROCS(0), limit: g.limit}
+	s := &Session{threads: min(runtime.GOMAXPROCS(0), maxThreads), limit: g.limit}
 	kept := g.nodes[:len(g.nodes)-1]
 	for _, n := range g.nodes[len(g.nodes)-1:] {
 		all := true

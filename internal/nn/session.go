@@ -22,6 +22,7 @@ type Session struct {
 
 	// task scratch, reused so that parallel loops do not allocate
 	gemmT   gemmTask
+	convT   convBatchTask
 	im2colT im2colTask
 	dwT     dwTask
 	poolT   poolTask
@@ -32,7 +33,7 @@ type Session struct {
 // NewSession returns a Session using all GOMAXPROCS threads.
 func (m *Model) NewSession() *Session {
 	p := m.p
-	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: runtime.GOMAXPROCS(0), limit: m.opts.MaxElements}
+	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: min(runtime.GOMAXPROCS(0), maxThreads), limit: m.opts.MaxElements}
 	ptr := func(id int) *value {
 		if id < 0 {
 			return nil
@@ -59,9 +60,7 @@ func (m *Model) NewSession() *Session {
 
 // SetThreads limits the number of goroutines one run uses (at least 1).
 func (s *Session) SetThreads(n int) {
-	if n < 1 {
-		n = 1
-	}
+	n = max(1, min(n, maxThreads))
 	s.threads = n
 }
 
@@ -171,7 +170,7 @@ func (s *Session) getBuf(n int) []float32 {
 		}
 	}
 	if best < 0 {
-		return make([]float32, n, n)
+		return make([]float32, n)
 	}
 	b := s.free[best]
 	last := len(s.free) - 1

@@ -2,7 +2,8 @@ package nn
 
 import (
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/labelfree/labelfree/internal/gemm"
 )
 
 // sgemm is the single matrix-multiply entry point of the engine, with
@@ -10,27 +11,35 @@ import (
 //
 //	C = alpha * op(A) * op(B) + beta * C,  op(A) m×k, op(B) k×n.
 //
-// Callers pass tiles small enough that gonum runs them serially (no
-// goroutines, no allocation); the engine parallelises across tiles itself.
-// Swap this one function for a faster kernel (internal/gemm, OpenBLAS).
+// It runs on the calling goroutine; the engine parallelises by cutting C
+// into a few blocks itself (so that a bias/residual/activation epilogue runs
+// on each block while it is in cache). It is internal/gemm's AVX-512/AVX2
+// Sgemm; the openblas build tag swaps in OpenBLAS.
 var sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if tA {
-		ta = blas.Trans
-	}
-	if tB {
-		tb = blas.Trans
-	}
-	impl.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-var impl = blas32.Implementation()
+// gemmBackend names the GEMM in use: "internal/gemm" or "openblas".
+var gemmBackend = "internal/gemm"
 
-// Tile sizes: gonum runs a product serially when it spans fewer than four
-// 64×64 blocks, which tmRows×tmCols guarantees.
+// GEMMBackend reports which matrix multiply the engine was built with.
+func GEMMBackend() string { return gemmBackend }
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// Block sizes: C is cut along its longer side into about blocksPerThread
+// blocks per thread, rounded to the micro-kernel's tile (12×32 on
+// AVX-512), and products under minSplit multiply-adds are not cut at all.
 const (
-	tileM = 64
-	tileN = 192
+	blocksPerThread = 2
+	minSplit        = 1 << 20
+	roundM          = 12
+	roundN          = 32
 )
 
 // gemmTask is a tiled, parallel C = op(A)·op(B) (+ beta·C) with an optional
@@ -45,22 +54,35 @@ type gemmTask struct {
 	ldb         int
 	c           []float32
 	ldc         int
+	tileM       int
+	tileN       int
 	tilesN      int
 	bias        []float32 // per row of C, or nil
 	sum         []float32 // added element-wise, laid out like C, or nil
 	act         act
 }
 
-func (t *gemmTask) tiles() int {
-	t.tilesN = (t.n + tileN - 1) / tileN
-	return ((t.m + tileM - 1) / tileM) * t.tilesN
+func (t *gemmTask) tiles(threads int) int {
+	t.tileM, t.tileN = t.m, t.n
+	if threads > 1 && t.m*t.n*t.k >= minSplit {
+		parts := threads * blocksPerThread
+		if t.n >= t.m {
+			t.tileN = roundUp((t.n+parts-1)/parts, roundN)
+		} else {
+			t.tileM = roundUp((t.m+parts-1)/parts, roundM)
+		}
+	}
+	t.tilesN = (t.n + t.tileN - 1) / t.tileN
+	return ((t.m + t.tileM - 1) / t.tileM) * t.tilesN
 }
 
+func roundUp(x, r int) int { return (x + r - 1) / r * r }
+
 func (t *gemmTask) do(i int) {
-	i0 := (i / t.tilesN) * tileM
-	j0 := (i % t.tilesN) * tileN
-	mb := min(tileM, t.m-i0)
-	nb := min(tileN, t.n-j0)
+	i0 := (i / t.tilesN) * t.tileM
+	j0 := (i % t.tilesN) * t.tileN
+	mb := min(t.tileM, t.m-i0)
+	nb := min(t.tileN, t.n-j0)
 	aOff := i0 * t.lda
 	if t.tA {
 		aOff = i0
@@ -106,5 +128,5 @@ func (s *Session) gemm(t *gemmTask) {
 	if t.m == 0 || t.n == 0 {
 		return
 	}
-	s.parallel(t, t.tiles())
+	s.parallel(t, t.tiles(s.threads))
 }

@@ -58,9 +58,6 @@ func (d dtype) String() string {
 	return "unknown"
 }
 
-// isInt reports whether values of d live in value.i.
-func (d dtype) isInt() bool { return d != dtFloat && d != dtUnknown }
-
 // dtypeOf maps an ONNX element type; ok is false for the types the engine
 // does not hold.
 func dtypeOf(t int32) (dtype, string, bool) {

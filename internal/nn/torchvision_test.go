@@ -20,7 +20,7 @@ func torchvisionDir(t testing.TB) string {
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "labelfree-nn-torchvision")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "mobilenet_v2_output.pb")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, "efficientnet_b0_output.pb")); err == nil {
 		return dir
 	}
 	if err := exec.Command("/usr/bin/python3", "-c", "import torch, torchvision, onnx").Run(); err != nil {
@@ -31,14 +31,15 @@ func torchvisionDir(t testing.TB) string {
 	return dir
 }
 
-// TestTorchvisionModels checks ResNet-18, ResNet-50 and MobileNetV2 against
-// PyTorch to 1e-4 relative (max abs error over max abs logit).
+// TestTorchvisionModels checks ResNet-18, ResNet-50, MobileNetV2,
+// MobileNetV3-Small and EfficientNet-B0 against PyTorch to 1e-4 relative
+// (max abs error over max abs logit).
 func TestTorchvisionModels(t *testing.T) {
 	if testing.Short() {
 		t.Skip("big models: skipped in -short mode")
 	}
 	dir := torchvisionDir(t)
-	for _, name := range []string{"resnet18", "resnet50", "mobilenet_v2"} {
+	for _, name := range []string{"resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0"} {
 		t.Run(name, func(t *testing.T) {
 			f, err := os.Open(filepath.Join(dir, name+".onnx"))
 			require.NoError(t, err)

@@ -10,6 +10,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/labelfree/labelfree"
 )
 
 // TrainConfig configures FineTune and TrainHead. The zero value trains
@@ -31,17 +33,20 @@ type TrainConfig struct {
 
 // Validate checks the configuration.
 func (c *TrainConfig) Validate() error {
+	bad := func(field, reason string) error {
+		return &labelfree.ParamError{Stage: "nn.TrainConfig", Field: field, Reason: reason}
+	}
 	switch {
 	case c.Optimizer != "" && c.Optimizer != "adam" && c.Optimizer != "sgd":
-		return fmt.Errorf("nn: TrainConfig.Optimizer %q: want \"adam\" or \"sgd\"", c.Optimizer)
-	case c.LearningRate < 0 || math.IsNaN(c.LearningRate):
-		return errors.New("nn: TrainConfig.LearningRate must be >= 0")
+		return bad("Optimizer", fmt.Sprintf("%q: want \"adam\" or \"sgd\"", c.Optimizer))
+	case c.LearningRate < 0 || math.IsNaN(c.LearningRate) || math.IsInf(c.LearningRate, 0):
+		return bad("LearningRate", "must be finite and >= 0")
 	case c.Epochs < 0:
-		return errors.New("nn: TrainConfig.Epochs must be >= 0")
+		return bad("Epochs", "must be >= 0")
 	case c.BatchSize < 0:
-		return errors.New("nn: TrainConfig.BatchSize must be >= 0")
-	case c.L2 < 0:
-		return errors.New("nn: TrainConfig.L2 must be >= 0")
+		return bad("BatchSize", "must be >= 0")
+	case c.L2 < 0 || math.IsNaN(c.L2):
+		return bad("L2", "must be >= 0")
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/labelfree/labelfree"
 )
 
 // blobs returns n rows of d features in k well-separated clusters.
@@ -96,9 +98,21 @@ func TestFineTuneTinyCNNTail(t *testing.T) {
 }
 
 func TestTrainConfigValidate(t *testing.T) {
-	for _, c := range []TrainConfig{{Optimizer: "lbfgs"}, {LearningRate: -1}, {Epochs: -1}, {BatchSize: -2}, {L2: -1}} {
-		assert.Error(t, c.Validate(), "%+v", c)
+	for _, tc := range []struct {
+		cfg   TrainConfig
+		field string
+	}{
+		{TrainConfig{Optimizer: "lbfgs"}, "Optimizer"},
+		{TrainConfig{LearningRate: -1}, "LearningRate"},
+		{TrainConfig{Epochs: -1}, "Epochs"},
+		{TrainConfig{BatchSize: -2}, "BatchSize"},
+		{TrainConfig{L2: -1}, "L2"},
+	} {
+		var pe *labelfree.ParamError
+		require.ErrorAs(t, tc.cfg.Validate(), &pe)
+		assert.Equal(t, tc.field, pe.Field)
 	}
+	assert.NoError(t, (&TrainConfig{}).Validate())
 	x, labels := blobs(10, 4, 2, 1)
 	_, _, err := TrainHead(context.Background(), x, labels[:5], 2, nil)
 	assert.Error(t, err)

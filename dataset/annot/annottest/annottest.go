@@ -22,22 +22,22 @@ func Sample() *annot.Set {
 	return &annot.Set{
 		Classes: []string{"snow leopard", "ibex", "person"},
 		Images: []annot.Image{
-			{File: "cam01/IMG_0001.JPG", Width: 640, Height: 480, Time: t0, Deployment: "cam01", Event: "cam01-0001",
+			{File: "cam01/IMG_0001.JPG", Width: 640, Height: 480, Time: t0, Deployment: "cam01", Event: "cam01-0001", Split: "train",
 				Boxes: []labelfree.Box{
 					{X0: 12.5, Y0: 30.25, X1: 200, Y1: 333.75, Score: 0.91, Class: 0},
 					{X0: 0, Y0: 0, X1: 640, Y1: 480, Score: 0.12, Class: 1},
 				}, Labels: []int{0}},
-			{File: "cam01/IMG_0002.JPG", Width: 640, Height: 480, Time: t0.Add(4 * time.Second), Deployment: "cam01", Event: "cam01-0001",
+			{File: "cam01/IMG_0002.JPG", Width: 640, Height: 480, Time: t0.Add(4 * time.Second), Deployment: "cam01", Event: "cam01-0001", Split: "train",
 				Boxes: []labelfree.Box{{X0: 320.125, Y0: 100, X1: 639.5, Y1: 479, Score: 1, Class: 0}}, Labels: []int{0}},
-			{File: "cam01/IMG_0003.JPG", Width: 640, Height: 480, Time: t0.Add(2 * time.Hour), Deployment: "cam01", Event: "cam01-0002",
+			{File: "cam01/IMG_0003.JPG", Width: 640, Height: 480, Time: t0.Add(2 * time.Hour), Deployment: "cam01", Event: "cam01-0002", Split: "train",
 				Boxes: []labelfree.Box{}},
-			{File: "cam02/DSC 0004.jpg", Width: 1920, Height: 1080, Time: t0.Add(26 * time.Hour), Deployment: "cam02", Event: "cam02-0001",
+			{File: "cam02/DSC 0004.jpg", Width: 1920, Height: 1080, Time: t0.Add(26 * time.Hour), Deployment: "cam02", Event: "cam02-0001", Split: "test",
 				Boxes: []labelfree.Box{
 					{X0: 100, Y0: 200, X1: 300.5, Y1: 250, Score: 0.5, Class: 2},
 					{X0: 1000, Y0: 500, X1: 1919, Y1: 1079, Score: 0, Class: 0},
 					{X0: 1, Y0: 2, X1: 3, Y1: 4, Score: 0.333333333333, Class: 1},
 				}, Labels: []int{1}},
-			{File: "cam02/DSC 0005.jpg", Width: 1080, Height: 1920, Time: t0.Add(26*time.Hour + 10*time.Second), Deployment: "cam02", Event: "cam02-0001",
+			{File: "cam02/DSC 0005.jpg", Width: 1080, Height: 1920, Time: t0.Add(26*time.Hour + 10*time.Second), Deployment: "cam02", Event: "cam02-0001", Split: "test",
 				Labels: []int{1}, Boxes: []labelfree.Box{}},
 			{File: "cam02/broken.jpg", Time: t0.Add(27 * time.Hour), Deployment: "cam02", Failure: "decode: unexpected EOF"},
 		},
@@ -46,7 +46,7 @@ func Sample() *annot.Set {
 
 // Holds says which parts of an image a format keeps, for Equal.
 type Holds struct {
-	Size, Score, Labels, Time, Deployment, Event, Failure bool
+	Size, Score, Labels, Time, Deployment, Event, Failure, Split bool
 	// Unlabelled keeps images with labels but no boxes; formats for
 	// detector training skip them.
 	Unlabelled bool
@@ -84,6 +84,11 @@ func Expect(s *annot.Set, h Holds) *annot.Set {
 		if !h.Event {
 			im.Event = ""
 		}
+		if !h.Split {
+			im.Split = ""
+		} else if im.Split == "" {
+			im.Split = "train" // formats with splits put unsplit images in train
+		}
 		if !h.Size && im.Failure != "" {
 			im.Width, im.Height = 0, 0
 		}
@@ -116,7 +121,7 @@ func Diff(want, got *annot.Set, tol float64) error {
 	for i := range want.Images {
 		w, g := want.Images[i], got.Images[i]
 		if w.File != g.File || w.Width != g.Width || w.Height != g.Height || w.Deployment != g.Deployment ||
-			w.Event != g.Event || w.Failure != g.Failure || !w.Time.Equal(g.Time) || !slices.Equal(w.Labels, g.Labels) {
+			w.Event != g.Event || w.Split != g.Split || w.Failure != g.Failure || !w.Time.Equal(g.Time) || !slices.Equal(w.Labels, g.Labels) {
 			return fmt.Errorf("image %d:\nwant %+v\ngot  %+v", i, w, g)
 		}
 		if len(w.Boxes) != len(g.Boxes) {

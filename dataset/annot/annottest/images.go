@@ -21,6 +21,8 @@ import (
 type Plant struct {
 	// Time is written as DateTimeOriginal when set.
 	Time time.Time
+	// Offset, such as "+05:45", is written as OffsetTimeOriginal when set.
+	Offset string
 	// GPS writes GPSLatitude/GPSLongitude (degrees, minutes, seconds as
 	// rationals) with their N/S, E/W refs.
 	GPS      bool
@@ -39,8 +41,13 @@ func GPSSeconds(deg float64) uint32 {
 // EXIFJPEG returns a w×h JPEG photo with an APP1 EXIF block carrying the
 // planted metadata, the way cameras write it.
 func EXIFJPEG(w, h int, p Plant) []byte {
+	return EXIFJPEGOf(testImage(w, h), p)
+}
+
+// EXIFJPEGOf is EXIFJPEG for a given picture.
+func EXIFJPEGOf(img image.Image, p Plant) []byte {
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, testImage(w, h), &jpeg.Options{Quality: 80}); err != nil {
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
 		panic(err)
 	}
 	j := buf.Bytes()
@@ -91,6 +98,9 @@ func exifTIFF(p Plant) []byte {
 	var exifIFD, gpsIFD []entry
 	if !p.Time.IsZero() {
 		exifIFD = append(exifIFD, entry{0x9003, 2, 20, append([]byte(p.Time.Format("2006:01:02 15:04:05")), 0)})
+		if p.Offset != "" {
+			exifIFD = append(exifIFD, entry{0x9011, 2, uint32(len(p.Offset) + 1), append([]byte(p.Offset), 0)})
+		}
 	}
 	if p.GPS {
 		ns, ew := "N", "E"

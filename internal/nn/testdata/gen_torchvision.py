@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Export fixed-seed torchvision ResNet-18, ResNet-50 and MobileNetV2 to ONNX
+"""Export fixed-seed torchvision ResNet-18, ResNet-50, MobileNetV2,
+MobileNetV3-Small and EfficientNet-B0 to ONNX
 with a reference input and PyTorch's outputs, for the engine's numerical
 check (TestTorchvisionModels) and the side-by-side benchmark (bench/cnn).
 
-The models are 14-100 MB, so they are generated on demand and not committed.
+The models are 10-100 MB, so they are generated on demand and not committed.
 Pretrained weights cannot be downloaded offline: weights use torchvision's
 own initialisation under torch.manual_seed(0), with BatchNorm running
 statistics set to non-trivial values so that folding them matters.
@@ -24,6 +25,8 @@ MODELS = {
     "resnet18": torchvision.models.resnet18,
     "resnet50": torchvision.models.resnet50,
     "mobilenet_v2": torchvision.models.mobilenet_v2,
+    "mobilenet_v3_small": torchvision.models.mobilenet_v3_small,
+    "efficientnet_b0": torchvision.models.efficientnet_b0,
 }
 
 

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/dataset"
+	"github.com/labelfree/labelfree/dataset/synth"
+	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/lime"
+	"github.com/labelfree/labelfree/search"
+)
+
+// run executes the workflow and returns what the report shows.
+func run(ctx context.Context, c config) (*report, error) {
+	rep := &report{cfg: c}
+	if c.fresh {
+		if err := os.RemoveAll(filepath.Join(c.out, "checkpoint")); err != nil {
+			return nil, err
+		}
+		os.Remove(filepath.Join(c.out, "search.json"))
+	}
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return nil, err
+	}
+	ck, err := labelfree.OpenCheckpoint(filepath.Join(c.out, "checkpoint"))
+	if err != nil {
+		return nil, err
+	}
+	defer ck.Close()
+	ex := labelfree.Executor{Workers: c.workers, Progress: labelfree.NewProgressBar(os.Stderr), Checkpoint: ck}
+
+	// 1. Search: positive pages and random-word negatives.
+	src, err := newSource(c)
+	if err != nil {
+		return nil, err
+	}
+	defer src.close()
+	rep.provider = src.provider.Name()
+	t0 := time.Now()
+	coll, err := collect(ctx, c, src.provider)
+	if err != nil {
+		return nil, err
+	}
+	rep.step("search", t0, len(coll.Results), coll.Failed)
+	rep.queries, rep.failedQueries = len(coll.Queries), coll.Failed
+
+	// 2. Dataset: stitch, download, decode, dedupe, split.
+	var pos, neg []search.Result
+	for _, r := range coll.Results {
+		if r.Class == c.query {
+			pos = append(pos, r)
+		} else {
+			neg = append(neg, r)
+		}
+	}
+	classes := []string{"other", c.query}
+	ds, _, err := dataset.Stitch(classes, [][]search.Result{neg, pos}, &dataset.StitchOptions{Truth: src.truth})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range []labelfree.Stage{
+		&dataset.Downloader{Guard: src.guard, CacheDir: filepath.Join(c.out, "cache")},
+		&dataset.Decoder{},
+		&dataset.Dedupe{},
+		&dataset.TrainTestSplit{Seed: c.seed},
+	} {
+		if ds, err = ex.Transform(ctx, st, ds); err != nil {
+			return nil, err
+		}
+	}
+	rep.rows, rep.failedRows = len(ds.Rows), len(ds.Failed())
+	rep.failures = failureCounts(ds)
+	train, test := splitRows(ds)
+	rep.train, rep.test = len(train.Rows), len(test.Rows)
+
+	// 3. Features and classifier: fit on train, score test.
+	var bb features.Backbone
+	if c.backbone != "" {
+		if bb, err = loadBackbone(c.backbone, c.backboneOutput); err != nil {
+			return nil, err
+		}
+	}
+	p, err := labelfree.NewPipeline(
+		&features.ImageFeaturizer{Backbone: bb},
+		&features.LogisticRegression{Balanced: true, Standardize: true, C: 0.1},
+	)
+	if err != nil {
+		return nil, err
+	}
+	t0 = time.Now()
+	model, _, err := ex.Fit(ctx, p, train)
+	if err != nil {
+		return nil, err
+	}
+	rep.step("featurize + fit (train)", t0, len(train.Rows), len(train.Failed()))
+	if lm, ok := model.Stages[len(model.Stages)-1].(*features.LogisticModel); ok {
+		rep.fit = lm.Result
+	}
+	t0 = time.Now()
+	if test, err = ex.Transform(ctx, model, test); err != nil {
+		return nil, err
+	}
+	rep.step("featurize + classify (test)", t0, len(test.Rows), len(test.Failed()))
+	if rep.metrics, err = features.Evaluate(test); err != nil {
+		return nil, err
+	}
+	if rep.roc, err = features.ROCCurveOf(test, 1); err != nil {
+		return nil, err
+	}
+	rep.pipelinePath = filepath.Join(c.out, "snowleopard.lfp")
+	if err := labelfree.SaveFile(rep.pipelinePath, model); err != nil {
+		return nil, err
+	}
+
+	// 4. LIME on positive test images, and boxes.
+	explain := limeCandidates(test, c.limeImages)
+	l := &lime.ImageLIME{
+		Classifier: lime.PipelineClassifier{Model: model},
+		Class:      1,
+		Samples:    c.limeSamples,
+		Seed:       c.seed,
+	}
+	t0 = time.Now()
+	explained, err := ex.Transform(ctx, l, explain)
+	if err != nil {
+		return nil, err
+	}
+	rep.step("LIME", t0, len(explained.Rows), len(explained.Failed()))
+	rep.lime = evaluateBoxes(explained)
+
+	if err := writeReport(c.out, rep, explained); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// collect runs the searches, or reuses the collection a previous run of the
+// same configuration saved.
+func collect(ctx context.Context, c config, p search.Provider) (*search.Collection, error) {
+	path := filepath.Join(c.out, "search.json")
+	key := fmt.Sprintf("%s|%s|%d|%d|%d|%d|%d", c.provider, c.query, c.pages, c.pageSize, c.negWords, c.negK, c.seed)
+	var saved struct {
+		Key        string
+		Collection *search.Collection
+	}
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &saved) == nil && saved.Key == key && saved.Collection != nil {
+		return saved.Collection, nil
+	}
+	posQ := search.Positive(c.query, c.pages)
+	posQ.PageSize = c.pageSize
+	words := search.NegativeWords(nil, c.negWords, c.seed, c.query)
+	spec := search.Spec{Queries: append([]search.QuerySpec{posQ}, search.Negatives(words, c.negK)...), Concurrency: 8}
+	coll, err := search.Collect(ctx, p, spec)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	saved.Key, saved.Collection = key, coll
+	if b, err := json.Marshal(saved); err == nil {
+		_ = os.WriteFile(path, b, 0o644) // a cache: failing to write it only costs a new search
+	}
+	return coll, nil
+}
+
+func splitRows(ds *labelfree.Dataset) (train, test *labelfree.Dataset) {
+	train = &labelfree.Dataset{Classes: ds.Classes}
+	test = &labelfree.Dataset{Classes: ds.Classes}
+	for _, r := range ds.OK() {
+		s, _ := labelfree.Get(r, dataset.Split)
+		if s == dataset.SplitTest {
+			test.Rows = append(test.Rows, r)
+		} else {
+			train.Rows = append(train.Rows, r)
+		}
+	}
+	return train, test
+}
+
+func failureCounts(ds *labelfree.Dataset) map[string]int {
+	out := map[string]int{}
+	for _, r := range ds.Failed() {
+		out[r.Err.Stage]++
+	}
+	return out
+}
+
+// limeCandidates picks up to n positive test rows, those with known truth
+// first, in ID order.
+func limeCandidates(test *labelfree.Dataset, n int) *labelfree.Dataset {
+	var rows []*labelfree.Row
+	for _, r := range test.OK() {
+		if l, _ := labelfree.Get(r, labelfree.Label); l == 1 {
+			rows = append(rows, r)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		ti, _ := labelfree.Get(rows[i], labelfree.TrueBoxes)
+		tj, _ := labelfree.Get(rows[j], labelfree.TrueBoxes)
+		if (len(ti) > 0) != (len(tj) > 0) {
+			return len(ti) > 0
+		}
+		return rows[i].ID < rows[j].ID
+	})
+	return &labelfree.Dataset{Rows: rows[:min(n, len(rows))], Classes: test.Classes}
+}
+
+// source is the search provider and what the run knows about its images.
+type source struct {
+	provider search.Provider
+	truth    func(search.Result) ([]labelfree.Box, bool)
+	guard    dataset.Guard
+	close    func()
+}
+
+func newSource(c config) (*source, error) {
+	switch c.provider {
+	case "synth":
+		srv, err := synth.NewServer(synth.ServerConfig{Seed: c.seed, LabelNoise: 0.1, Duplicates: 0.03, NearDuplicates: 0.03, Broken: 0.02})
+		if err != nil {
+			return nil, err
+		}
+		return &source{
+			provider: srv.Provider(),
+			truth: func(r search.Result) ([]labelfree.Box, bool) {
+				return srv.Truth(r.ImageURL)
+			},
+			// The synthetic service runs on loopback, which the download
+			// guard refuses unless told otherwise.
+			guard: dataset.Guard{AllowLoopback: true},
+			close: func() { srv.Close() },
+		}, nil
+	case "openverse":
+		return &source{provider: &search.Openverse{}, close: func() {}}, nil
+	case "inaturalist":
+		return &source{provider: &search.INaturalist{}, close: func() {}}, nil
+	case "wikimedia":
+		return &source{provider: &search.Wikimedia{}, close: func() {}}, nil
+	case "brave":
+		return &source{provider: &search.Brave{}, close: func() {}}, nil
+	case "bing":
+		return &source{provider: &search.Bing{}, close: func() {}}, nil
+	}
+	return nil, fmt.Errorf("unknown provider %q", c.provider)
+}
+
+// loadBackbone reads a user's ONNX backbone whose first output is the
+// embedding (a torchvision export with the classifier replaced by Identity,
+// as the README shows), or whose named value is.
+func loadBackbone(path, output string) (features.Backbone, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	bb, err := features.LoadONNX(f, features.ONNXConfig{Output: output})
+	if err != nil {
+		return nil, fmt.Errorf("backbone %s: %w", path, err)
+	}
+	return bb, nil
+}
