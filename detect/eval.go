@@ -32,6 +32,10 @@ type EvalConfig struct {
 	// for the operating point (Precision, Recall, TP, FP, FN); 0 counts
 	// every detection. AP ignores it.
 	ScoreThreshold float64
+	// Classes, when set, restricts the evaluation to boxes (detections
+	// and truths) of these classes, such as the positive class of LIME's
+	// boxes; nil evaluates every class.
+	Classes []int
 }
 
 // Validate reports a bad field as a *labelfree.ParamError.
@@ -176,6 +180,20 @@ func Evaluate(dets, truths [][]labelfree.Box, cfg *EvalConfig) (*Evaluation, err
 	maxDet := cfg.MaxDetections
 	if maxDet == 0 {
 		maxDet = 100
+	}
+	if cfg.Classes != nil {
+		keep := func(in [][]labelfree.Box) [][]labelfree.Box {
+			out := make([][]labelfree.Box, len(in))
+			for i, bs := range in {
+				for _, b := range bs {
+					if slices.Contains(cfg.Classes, b.Class) {
+						out[i] = append(out[i], b)
+					}
+				}
+			}
+			return out
+		}
+		dets, truths = keep(dets), keep(truths)
 	}
 	ev := &Evaluation{IoUThresholds: slices.Clone(thrs), Images: len(dets), AP50: math.NaN(), AP75: math.NaN()}
 	nTruth := map[int]int{}
@@ -350,4 +368,25 @@ func finite(b labelfree.Box) error {
 		}
 	}
 	return nil
+}
+
+// EvaluateColumns evaluates the boxes in column dets against those in
+// column truths over the rows of ds without errors (failed rows are not
+// scored): the detector against labelfree.TrueBoxes, LIME's
+// labelfree.Boxes against the truth, or the detector against the LIME
+// boxes it learned from. A row without a dets value has no detections; a
+// row without a truths value is an error, since "no object" must be
+// stated, not assumed.
+func EvaluateColumns(ds *labelfree.Dataset, dets, truths labelfree.Column[[]labelfree.Box], cfg *EvalConfig) (*Evaluation, error) {
+	rows := ds.OK()
+	d := make([][]labelfree.Box, len(rows))
+	g := make([][]labelfree.Box, len(rows))
+	for i, r := range rows {
+		d[i], _ = labelfree.Get(r, dets)
+		var ok bool
+		if g[i], ok = labelfree.Get(r, truths); !ok {
+			return nil, fmt.Errorf("detect: row %q has no %q column to evaluate against", r.ID, truths.Name())
+		}
+	}
+	return Evaluate(d, g, cfg)
 }

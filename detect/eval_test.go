@@ -210,3 +210,29 @@ func TestNMS(t *testing.T) {
 		})
 	}
 }
+
+func TestEvaluateColumnsAndClasses(t *testing.T) {
+	a, b := labelfree.NewRow("a"), labelfree.NewRow("b")
+	labelfree.Set(a, labelfree.TrueBoxes, []labelfree.Box{box(0, 0, 10, 10, 1, 1)})
+	labelfree.Set(a, labelfree.Boxes, []labelfree.Box{box(0, 0, 10, 10, 0.9, 1), box(20, 20, 30, 30, 0.95, 0)})
+	labelfree.Set(b, labelfree.TrueBoxes, []labelfree.Box{})
+	ds := labelfree.NewDataset(a, b)
+	ev, err := EvaluateColumns(ds, labelfree.Boxes, labelfree.TrueBoxes, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, ev.Images)
+	assert.Equal(t, 1, ev.FP, "the class-0 box counts against precision")
+	assert.Len(t, ev.PerClass, 2)
+	ev, err = EvaluateColumns(ds, labelfree.Boxes, labelfree.TrueBoxes, &EvalConfig{Classes: []int{1}})
+	require.NoError(t, err)
+	assert.Equal(t, 0, ev.FP)
+	assert.Equal(t, 1.0, ev.AP)
+	require.Len(t, ev.PerClass, 1)
+
+	c := labelfree.NewRow("c")
+	ds.Rows = append(ds.Rows, c)
+	_, err = EvaluateColumns(ds, labelfree.Boxes, labelfree.TrueBoxes, nil)
+	assert.ErrorContains(t, err, `row "c"`)
+	c.Fail("test", assert.AnError)
+	_, err = EvaluateColumns(ds, labelfree.Boxes, labelfree.TrueBoxes, nil)
+	assert.NoError(t, err, "failed rows are not scored")
+}
