@@ -44,7 +44,9 @@ const (
 // per view (the original and Augmentations random crops, flips and colour
 // changes, with the boxes moved along), and only the head is trained, with
 // Gorgonia, on the cached feature maps. See the package documentation for
-// the head and its loss.
+// the head and its loss. The cache holds C·H·W float32 values per view:
+// 72 KiB at the default 256×192 input, so 1000 images with 3 augmented
+// views each take about 290 MiB.
 //
 // The zero value trains a single-class detector on the embedded
 // MobileNetV2 at 256×192 with the defaults above. Training is
