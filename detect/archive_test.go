@@ -51,7 +51,9 @@ func archiveTree(t *testing.T, root string) (photos, failures int) {
 	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
 	write("bad/huge.png", p)
 	write("notes.txt", []byte("not a photo"))
-	return 12, 4
+	require.NoError(t, os.Symlink(filepath.Join(root, "site2"), filepath.Join(root, "loop")))
+	require.NoError(t, os.Symlink(filepath.Join(root, "site1", "cam1", "IMG_0000.JPG"), filepath.Join(root, "linked.jpg")))
+	return 13, 4
 }
 
 func TestArchiveResumesAndRecordsFailures(t *testing.T) {
