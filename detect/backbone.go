@@ -1,0 +1,181 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"image"
+	"runtime"
+	"sync"
+
+	"golang.org/x/image/draw"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/internal/nn"
+	"github.com/labelfree/labelfree/internal/nn/onnxpb"
+)
+
+// DefaultFeatureLayer is the value of the embedded MobileNetV2 the head
+// reads: the output of inverted-residual block 12, 96 channels at stride 16.
+const DefaultFeatureLayer = "block_12_add"
+
+// backbone is a frozen ONNX network cut at a feature map, accepting the
+// detector's input size.
+type backbone struct {
+	model    *nn.Model
+	onnx     []byte // nil for the embedded MobileNetV2
+	layer    string
+	inW, inH int
+	// C, H, W are the feature map's channels, rows and columns.
+	C, H, W   int
+	mean, std [3]float32
+	sessions  sync.Pool
+}
+
+// modelCache shares loaded backbones between trainers and detectors with
+// the same network, layer and input size (a Model is immutable).
+var modelCache sync.Map // key string → *nn.Model
+
+// loadBackbone loads onnxBytes (nil means the embedded MobileNetV2), makes
+// its image input accept w×h, cuts it at layer and measures the feature map.
+func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32) (*backbone, error) {
+	src := onnxBytes
+	if src == nil {
+		src = features.MobileNetV2ONNX()
+	}
+	if layer == "" {
+		layer = DefaultFeatureLayer
+	}
+	if std == ([3]float32{}) {
+		std = [3]float32{1, 1, 1}
+	}
+	sum := sha256.Sum256(src)
+	key := fmt.Sprintf("%x/%s/%dx%d", sum[:8], layer, w, h)
+	var m *nn.Model
+	if v, ok := modelCache.Load(key); ok {
+		m = v.(*nn.Model)
+	} else {
+		resized, err := resizeInput(src, w, h)
+		if err != nil {
+			return nil, err
+		}
+		full, err := nn.Load(bytes.NewReader(resized), nil)
+		if err != nil {
+			return nil, fmt.Errorf("detect: loading backbone: %w", err)
+		}
+		if m, err = full.Truncate(layer); err != nil {
+			return nil, fmt.Errorf("detect: cutting backbone at %q: %w", layer, err)
+		}
+		modelCache.Store(key, m)
+	}
+	b := &backbone{model: m, onnx: onnxBytes, layer: layer, inW: w, inH: h, mean: mean, std: std}
+	// Probe the input size: padding rules differ between exporters (this
+	// MobileNetV2 floors odd sizes, torchvision's ceil them).
+	out, err := m.Run(context.Background(), &nn.Tensor{Shape: []int{1, 3, h, w}, Data: make([]float32, 3*w*h)})
+	if err != nil {
+		return nil, fmt.Errorf("detect: probing backbone at %dx%d: %w", w, h, err)
+	}
+	if s := out[0].Shape; len(s) != 4 || s[0] != 1 {
+		return nil, fmt.Errorf("detect: layer %q has shape %v; the head needs an NCHW feature map", layer, s)
+	}
+	b.C, b.H, b.W = out[0].Shape[1], out[0].Shape[2], out[0].Shape[3]
+	if b.H < 2 || b.W < 2 {
+		return nil, fmt.Errorf("detect: layer %q is only %dx%d at input %dx%d", layer, b.W, b.H, w, h)
+	}
+	return b, nil
+}
+
+// resizeInput rewrites the model's image input so that its height and width
+// are symbolic: the convolutional part of a classifier runs at any size.
+func resizeInput(src []byte, w, h int) ([]byte, error) {
+	var mp onnxpb.ModelProto
+	if err := proto.Unmarshal(src, &mp); err != nil {
+		return nil, fmt.Errorf("detect: backbone is not an ONNX model: %w", err)
+	}
+	g := mp.GetGraph()
+	if g == nil || len(g.Input) == 0 {
+		return nil, errors.New("detect: backbone has no inputs")
+	}
+	init := map[string]bool{}
+	for _, t := range g.Initializer {
+		init[t.GetName()] = true
+	}
+	for _, in := range g.Input {
+		if init[in.GetName()] {
+			continue
+		}
+		shape := in.GetType().GetTensorType().GetShape()
+		if shape == nil || len(shape.Dim) != 4 {
+			return nil, fmt.Errorf("detect: backbone input %q is not a 4-D image tensor", in.GetName())
+		}
+		shape.Dim[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
+		shape.Dim[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
+		break
+	}
+	return proto.Marshal(&mp)
+}
+
+// len returns the number of float32 values of one feature map.
+func (b *backbone) len() int { return b.C * b.H * b.W }
+
+// prepare draws the src rectangle of img (in img's coordinates) stretched
+// to the input size into dst, optionally mirrored.
+func (b *backbone) prepare(dst *image.RGBA, img image.Image, src image.Rectangle, flip bool) {
+	draw.BiLinear.Scale(dst, dst.Bounds(), img, src, draw.Src, nil)
+	if flip {
+		for y := range b.inH {
+			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*b.inW]
+			for i, j := 0, b.inW-1; i < j; i, j = i+1, j-1 {
+				var t [4]byte
+				copy(t[:], row[4*i:4*i+4])
+				copy(row[4*i:4*i+4], row[4*j:4*j+4])
+				copy(row[4*j:4*j+4], t[:])
+			}
+		}
+	}
+}
+
+// normalise writes the RGB planes of rgba into dst (3·inW·inH values).
+func (b *backbone) normalise(dst []float32, rgba *image.RGBA) {
+	plane := b.inW * b.inH
+	var scale, shift [3]float32
+	for c := range 3 {
+		scale[c] = 1 / (255 * b.std[c])
+		shift[c] = -b.mean[c] / b.std[c]
+	}
+	for y := range b.inH {
+		row := rgba.Pix[y*rgba.Stride : y*rgba.Stride+4*b.inW]
+		for x := range b.inW {
+			i := y*b.inW + x
+			dst[i] = float32(row[4*x])*scale[0] + shift[0]
+			dst[plane+i] = float32(row[4*x+1])*scale[1] + shift[1]
+			dst[2*plane+i] = float32(row[4*x+2])*scale[2] + shift[2]
+		}
+	}
+}
+
+// run computes the feature maps of n prepared images in x (n·3·inW·inH
+// values) into dst (n·len() values).
+func (b *backbone) run(ctx context.Context, x []float32, n int, dst []float32, threads int) error {
+	s, _ := b.sessions.Get().(*nn.Session)
+	if s == nil {
+		s = b.model.NewSession()
+	}
+	defer b.sessions.Put(s)
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	s.SetThreads(threads)
+	out := []*nn.Tensor{{}}
+	if err := s.Run(ctx, []*nn.Tensor{{Shape: []int{n, 3, b.inH, b.inW}, Data: x}}, out); err != nil {
+		return fmt.Errorf("detect: backbone: %w", err)
+	}
+	if len(out[0].Data) != n*b.len() {
+		return fmt.Errorf("detect: backbone returned %d values for %d images", len(out[0].Data), n)
+	}
+	copy(dst, out[0].Data)
+	return nil
+}

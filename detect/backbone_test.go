@@ -1,0 +1,26 @@
+package detect
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBackboneSizes checks the computed feature-map size against a real
+// run at sizes that are and are not multiples of the stride.
+func TestBackboneSizes(t *testing.T) {
+	for _, sz := range [][2]int{{64, 64}, {100, 70}, {160, 128}, {48, 47}} {
+		bb, err := loadBackbone(nil, "", sz[0], sz[1], [3]float32{}, [3]float32{})
+		require.NoError(t, err)
+		assert.Equal(t, 96, bb.C)
+		assert.Equal(t, sz[0]/16, bb.W, "this MobileNetV2 floors")
+		x := make([]float32, 3*sz[0]*sz[1])
+		require.NoError(t, bb.run(context.Background(), x, 1, make([]float32, bb.len()), 1), "size %v", sz)
+	}
+	_, err := loadBackbone([]byte("not onnx"), "", 64, 64, [3]float32{}, [3]float32{})
+	assert.ErrorContains(t, err, "not an ONNX model")
+	_, err = loadBackbone(nil, "embedding", 64, 64, [3]float32{}, [3]float32{})
+	assert.Error(t, err, "a flat embedding is no feature map")
+}
