@@ -24,6 +24,12 @@ type StitchOptions struct {
 	// Truth, if set, gives the true boxes of a result's image where they
 	// are known (synthetic scenes); Stitch stores them in TrueBoxes.
 	Truth func(search.Result) ([]labelfree.Box, bool)
+	// Identity, if set, returns what a result's row ID derives from in
+	// place of its normalised image URL. Use it for a provider whose URLs
+	// change from run to run while its images do not (an in-process server
+	// on a random port), so IDs, and with them seeds, splits and
+	// checkpoints, stay the same.
+	Identity func(search.Result) string
 }
 
 // A URLDuplicate is a search result Stitch merged into an earlier row
@@ -120,7 +126,11 @@ func Stitch(classes []string, results [][]search.Result, opts *StitchOptions) (*
 				}
 				continue
 			}
-			row := labelfree.NewRow(rowID(norm))
+			key := norm
+			if opts.Identity != nil {
+				key = opts.Identity(r)
+			}
+			row := labelfree.NewRow(rowID(key))
 			labelfree.Set(row, labelfree.Label, class)
 			labelfree.Set(row, Source, r)
 			if opts.Truth != nil {

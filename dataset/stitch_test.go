@@ -138,3 +138,21 @@ func FuzzNormalizeURL(f *testing.F) {
 		}
 	})
 }
+
+func TestStitchIdentityKeepsIDsAcrossHosts(t *testing.T) {
+	at := func(host string) [][]search.Result {
+		return [][]search.Result{{{ImageURL: "http://" + host + "/img/7.jpg"}, {ImageURL: "http://" + host + "/img/8.jpg"}}}
+	}
+	path := func(r search.Result) string { return strings.SplitN(r.ImageURL, "/", 4)[3] }
+	a, _, err := Stitch([]string{"x"}, at("127.0.0.1:4001"), &StitchOptions{Identity: path})
+	require.NoError(t, err)
+	b, _, err := Stitch([]string{"x"}, at("127.0.0.1:5002"), &StitchOptions{Identity: path})
+	require.NoError(t, err)
+	c, _, err := Stitch([]string{"x"}, at("127.0.0.1:5002"), nil)
+	require.NoError(t, err)
+	for i := range a.Rows {
+		assert.Equal(t, a.Rows[i].ID, b.Rows[i].ID, "same identity, same ID")
+		assert.NotEqual(t, a.Rows[i].ID, c.Rows[i].ID, "without Identity the URL decides")
+	}
+	assert.NotEqual(t, a.Rows[0].ID, a.Rows[1].ID)
+}

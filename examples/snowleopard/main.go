@@ -39,6 +39,7 @@ type config struct {
 	backboneOutput string
 	limeImages     int
 	limeSamples    int
+	limeSegments   int
 	out            string
 	seed           uint64
 	workers        int
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&c.backboneOutput, "backbone-output", "", "with -backbone: the model value to use as the embedding instead of its first output")
 	flag.IntVar(&c.limeImages, "lime-images", 24, "positive test images to explain with LIME")
 	flag.IntVar(&c.limeSamples, "lime-samples", 300, "LIME perturbation samples per image")
+	flag.IntVar(&c.limeSegments, "lime-segments", 50, "SLIC superpixels per image for LIME")
 	flag.StringVar(&c.out, "out", "out/snowleopard", "output folder (report, figures, pipeline, checkpoint)")
 	flag.Uint64Var(&c.seed, "seed", 1, "seed for scenes, negative words, split and LIME")
 	flag.IntVar(&c.workers, "workers", 0, "parallel workers (0: all cores)")

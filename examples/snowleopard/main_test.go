@@ -18,7 +18,7 @@ func TestSmallRun(t *testing.T) {
 	out := t.TempDir()
 	c := config{
 		provider: "synth", query: "snow leopard", pages: 2, pageSize: 20,
-		negWords: 6, negK: 5, limeImages: 2, limeSamples: 40, out: out, seed: 3,
+		negWords: 6, negK: 5, limeImages: 2, limeSamples: 40, limeSegments: 30, out: out, seed: 3,
 	}
 	rep, err := run(context.Background(), c)
 	require.NoError(t, err)
@@ -41,6 +41,16 @@ func TestSmallRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, rep.metrics.Accuracy, again.metrics.Accuracy)
 	assert.Equal(t, rep.lime, withTime(again.lime, rep.lime.PerImage), "resumed LIME results are the saved ones")
+
+	// A fresh run elsewhere (a new synthetic server on another port)
+	// computes everything again and gets the same figures: results depend
+	// on the seed only.
+	c.out = t.TempDir()
+	fresh, err := run(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, rep.metrics.Accuracy, fresh.metrics.Accuracy)
+	assert.Equal(t, rep.metrics.ROCAUC, fresh.metrics.ROCAUC)
+	assert.Equal(t, rep.lime, withTime(fresh.lime, rep.lime.PerImage))
 }
 
 func withTime(s limeScores, perImage float64) limeScores {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"github.com/labelfree/labelfree/features"
 	"github.com/labelfree/labelfree/lime"
 	"github.com/labelfree/labelfree/search"
+	"github.com/labelfree/labelfree/superpixel"
 )
 
 // run executes the workflow and returns what the report shows.
@@ -44,7 +46,7 @@ func run(ctx context.Context, c config) (*report, error) {
 	defer src.close()
 	rep.provider = src.provider.Name()
 	t0 := time.Now()
-	coll, err := collect(ctx, c, src.provider)
+	coll, err := collect(ctx, c, src)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func run(ctx context.Context, c config) (*report, error) {
 		}
 	}
 	classes := []string{"other", c.query}
-	ds, _, err := dataset.Stitch(classes, [][]search.Result{neg, pos}, &dataset.StitchOptions{Truth: src.truth})
+	ds, _, err := dataset.Stitch(classes, [][]search.Result{neg, pos}, &dataset.StitchOptions{Truth: src.truth, Identity: src.identity})
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +131,10 @@ func run(ctx context.Context, c config) (*report, error) {
 		Class:      1,
 		Samples:    c.limeSamples,
 		Seed:       c.seed,
+		// Coarse superpixels: with a few hundred samples, each superpixel
+		// is hidden often enough for a real classifier's noisy scores to
+		// single it out.
+		Segmenter: superpixel.SLIC{Segments: c.limeSegments},
 	}
 	t0 = time.Now()
 	explained, err := ex.Transform(ctx, l, explain)
@@ -144,16 +150,18 @@ func run(ctx context.Context, c config) (*report, error) {
 	return rep, nil
 }
 
-// collect runs the searches, or reuses the collection a previous run of the
-// same configuration saved.
-func collect(ctx context.Context, c config, p search.Provider) (*search.Collection, error) {
+// collect runs the searches, or, for a web provider, reuses the collection
+// a previous run of the same configuration saved, so a resumed run asks
+// the provider nothing again.
+func collect(ctx context.Context, c config, src *source) (*search.Collection, error) {
+	p := src.provider
 	path := filepath.Join(c.out, "search.json")
 	key := fmt.Sprintf("%s|%s|%d|%d|%d|%d|%d", c.provider, c.query, c.pages, c.pageSize, c.negWords, c.negK, c.seed)
 	var saved struct {
 		Key        string
 		Collection *search.Collection
 	}
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &saved) == nil && saved.Key == key && saved.Collection != nil {
+	if b, err := os.ReadFile(path); !src.live && err == nil && json.Unmarshal(b, &saved) == nil && saved.Key == key && saved.Collection != nil {
 		return saved.Collection, nil
 	}
 	posQ := search.Positive(c.query, c.pages)
@@ -165,7 +173,7 @@ func collect(ctx context.Context, c config, p search.Provider) (*search.Collecti
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	saved.Key, saved.Collection = key, coll
-	if b, err := json.Marshal(saved); err == nil {
+	if b, err := json.Marshal(saved); err == nil && !src.live {
 		_ = os.WriteFile(path, b, 0o644) // a cache: failing to write it only costs a new search
 	}
 	return coll, nil
@@ -217,8 +225,14 @@ func limeCandidates(test *labelfree.Dataset, n int) *labelfree.Dataset {
 type source struct {
 	provider search.Provider
 	truth    func(search.Result) ([]labelfree.Box, bool)
-	guard    dataset.Guard
-	close    func()
+	// identity, for the synthetic service, keys rows by image path: its
+	// port changes from run to run, its images do not.
+	identity func(search.Result) string
+	// live sources are searched afresh on every run instead of reusing
+	// the saved search results.
+	live  bool
+	guard dataset.Guard
+	close func()
 }
 
 func newSource(c config) (*source, error) {
@@ -233,6 +247,13 @@ func newSource(c config) (*source, error) {
 			truth: func(r search.Result) ([]labelfree.Box, bool) {
 				return srv.Truth(r.ImageURL)
 			},
+			identity: func(r search.Result) string {
+				if u, err := url.Parse(r.ImageURL); err == nil {
+					return u.RequestURI()
+				}
+				return r.ImageURL
+			},
+			live: true,
 			// The synthetic service runs on loopback, which the download
 			// guard refuses unless told otherwise.
 			guard: dataset.Guard{AllowLoopback: true},
