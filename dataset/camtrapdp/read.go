@@ -88,7 +88,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*Package, error
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	raw, err := readLimited(fsys, "datapackage.json", limit)
+	raw, err := annot.ReadFileLimit(fsys, "datapackage.json", limit)
 	if err != nil {
 		return nil, &FormatError{File: "datapackage.json", Reason: err.Error()}
 	}
@@ -133,7 +133,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*Package, error
 		if !annot.ValidPath(rp) {
 			return nil, bad(fmt.Sprintf("resource path %q leaves the package", rp))
 		}
-		data, err := readLimited(fsys, rp, limit)
+		data, err := annot.ReadFileLimit(fsys, rp, limit)
 		if err != nil {
 			return nil, &FormatError{File: rp, Reason: err.Error()}
 		}
@@ -343,22 +343,6 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*Package, error
 		}
 	}
 	return out, nil
-}
-
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
 }
 
 // A check validates one column's cells.

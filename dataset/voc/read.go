@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"path"
@@ -98,7 +97,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		data, err := readLimited(fsys, p, limit)
+		data, err := annot.ReadFileLimit(fsys, p, limit)
 		if err != nil {
 			return nil, &FormatError{File: p, Reason: err.Error()}
 		}
@@ -139,7 +138,7 @@ func readSplits(fsys fs.FS) (map[string]string, error) {
 	out := map[string]string{}
 	for _, sp := range []string{"train", "val", "test"} {
 		name := "ImageSets/Main/" + sp + ".txt"
-		data, err := readLimited(fsys, name, 256<<20)
+		data, err := annot.ReadFileLimit(fsys, name, 256<<20)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -219,18 +218,3 @@ func parse(p string, data []byte) (annot.Image, []string, error) {
 	return im, names, nil
 }
 
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
-}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"path"
@@ -73,7 +72,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 	if yname == "" {
 		yname = "data.yaml"
 	}
-	raw, err := readLimited(fsys, yname, 1<<20)
+	raw, err := annot.ReadFileLimit(fsys, yname, 1<<20)
 	if err != nil {
 		return nil, &FormatError{File: yname, Reason: err.Error()}
 	}
@@ -137,7 +136,7 @@ func ReadFS(ctx context.Context, fsys fs.FS, opts *ReadOptions) (*annot.Set, err
 					}
 				}
 				lp := LabelPath(p)
-				data, err := readLimited(fsys, lp, maxLabel)
+				data, err := annot.ReadFileLimit(fsys, lp, maxLabel)
 				if errors.Is(err, fs.ErrNotExist) {
 					s.Images = append(s.Images, im)
 					continue
@@ -221,22 +220,6 @@ func parseLabels(im *annot.Image, file string, data []byte, nc int) error {
 	return nil
 }
 
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return b, nil
-}
-
 // listImages returns the image paths an entry names: the lines of a .txt
 // list, or the image files under a directory.
 func listImages(fsys fs.FS, entry string) ([]string, error) {
@@ -245,7 +228,7 @@ func listImages(fsys fs.FS, entry string) ([]string, error) {
 		return nil, err
 	}
 	if strings.HasSuffix(entry, ".txt") {
-		data, err := readLimited(fsys, entry, 256<<20)
+		data, err := annot.ReadFileLimit(fsys, entry, 256<<20)
 		if err != nil {
 			return nil, fmt.Errorf("image list %s: %w", entry, err)
 		}
