@@ -217,4 +217,3 @@ func parse(p string, data []byte) (annot.Image, []string, error) {
 	}
 	return im, names, nil
 }
-
