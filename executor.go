@@ -40,7 +40,9 @@ type Executor struct {
 	// Checkpoint, if non-nil, stores what every row-wise stage wrote to
 	// each row (the columns its StageInfo declares, and the row's error)
 	// and restores finished rows on a later run, so an interrupted run
-	// resumes without redoing them.
+	// resumes without redoing them. Records are keyed by stage name and
+	// row ID: stages of one run that write different things need distinct
+	// names, and a checkpoint belongs to one configuration of the run.
 	Checkpoint Checkpoint
 }
 
