@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 )
 
@@ -71,7 +70,7 @@ func main() {
 	rep, err := run(ctx, c)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(os.Stderr, "\ninterrupted: run the same command again to resume from %s\n", filepath.Join(c.out, "checkpoint"))
+			fmt.Fprintf(os.Stderr, "\ninterrupted: run the same command again to resume from %s\n", c.checkpointDir())
 			os.Exit(130)
 		}
 		fmt.Fprintln(os.Stderr, "snowleopard:", err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -31,7 +33,7 @@ func run(ctx context.Context, c config) (*report, error) {
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return nil, err
 	}
-	ck, err := labelfree.OpenCheckpoint(filepath.Join(c.out, "checkpoint"))
+	ck, err := labelfree.OpenCheckpoint(c.checkpointDir())
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +150,16 @@ func run(ctx context.Context, c config) (*report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// checkpointDir is where this configuration's checkpoint lives: one folder
+// per configuration, so a run with another backbone or other sample counts
+// never restores rows computed under different settings.
+func (c config) checkpointDir() string {
+	key := fmt.Sprintf("%q|%q|%d|%d|%d|%d|%q|%q|%d|%d|%d", c.provider, c.query, c.pages, c.pageSize, c.negWords, c.negK,
+		c.backbone, c.backboneOutput, c.limeSamples, c.limeSegments, c.seed)
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(c.out, "checkpoint", hex.EncodeToString(sum[:6]))
 }
 
 // collect runs the searches, or, for a web provider, reuses the collection
