@@ -1,8 +1,9 @@
 // Command snowleopard runs labelfree's whole workflow: it builds a weakly
 // labelled dataset from image search, learns "snow leopard or not" on
 // pretrained CNN embeddings, explains the positives with LIME, turns the
-// explanations into boxes, measures them against the truth and saves the
-// fitted pipeline for serve.
+// explanations into boxes, trains a detector on those boxes, measures LIME
+// and the detector against the truth and saves the fitted pipeline
+// (classifier and detector) for serve.
 //
 // With no flags it runs offline on its embedded default: an in-process
 // search service serving synthetic camera-trap scenes whose true boxes are
@@ -39,6 +40,7 @@ type config struct {
 	limeImages     int
 	limeSamples    int
 	limeSegments   int
+	detEpochs      int
 	out            string
 	seed           uint64
 	workers        int
@@ -58,6 +60,7 @@ func main() {
 	flag.IntVar(&c.limeImages, "lime-images", 24, "positive test images to explain with LIME")
 	flag.IntVar(&c.limeSamples, "lime-samples", 300, "LIME perturbation samples per image")
 	flag.IntVar(&c.limeSegments, "lime-segments", 50, "SLIC superpixels per image for LIME")
+	flag.IntVar(&c.detEpochs, "detector-epochs", 0, "detector training epochs (0: the trainer's default, with early stopping)")
 	flag.StringVar(&c.out, "out", "out/snowleopard", "output folder (report, figures, pipeline, checkpoint)")
 	flag.Uint64Var(&c.seed, "seed", 1, "seed for scenes, negative words, split and LIME")
 	flag.IntVar(&c.workers, "workers", 0, "parallel workers (0: all cores)")

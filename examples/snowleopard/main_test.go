@@ -18,7 +18,7 @@ func TestSmallRun(t *testing.T) {
 	out := t.TempDir()
 	c := config{
 		provider: "synth", query: "snow leopard", pages: 2, pageSize: 20,
-		negWords: 6, negK: 5, limeImages: 2, limeSamples: 40, limeSegments: 30, out: out, seed: 3,
+		negWords: 6, negK: 5, limeImages: 2, limeSamples: 40, limeSegments: 30, detEpochs: 2, out: out, seed: 3,
 	}
 	rep, err := run(context.Background(), c)
 	require.NoError(t, err)
@@ -27,14 +27,16 @@ func TestSmallRun(t *testing.T) {
 	assert.Greater(t, rep.test, 0)
 	require.NotNil(t, rep.metrics)
 	assert.Equal(t, 2, rep.lime.Explained)
-	for _, f := range []string{"report.md", "roc.png", "lime.png", "snowleopard.lfp"} {
+	require.NotNil(t, rep.detVsLIME)
+	require.NotNil(t, rep.detVsTruth)
+	for _, f := range []string{"report.md", "roc.png", "lime.png", "detector.png", "pr.png", "snowleopard.lfp"} {
 		st, err := os.Stat(filepath.Join(out, f))
 		require.NoError(t, err, f)
 		assert.Greater(t, st.Size(), int64(0), f)
 	}
 	model, err := labelfree.LoadFile(filepath.Join(out, "snowleopard.lfp"))
 	require.NoError(t, err)
-	assert.Len(t, model.Stages, 2)
+	assert.Len(t, model.Stages, 3, "classifier and detector")
 	assert.Contains(t, rep.summary(), "held-out accuracy")
 
 	again, err := run(context.Background(), c)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/detect"
 	"github.com/labelfree/labelfree/features"
 	"github.com/labelfree/labelfree/lime"
 )
@@ -25,19 +26,21 @@ type stepTiming struct {
 }
 
 type report struct {
-	cfg                    config
-	provider               string
-	steps                  []stepTiming
-	queries, failedQueries int
-	rows, failedRows       int
-	failures               map[string]int
-	train, test            int
-	fit                    features.FitResult
-	metrics                *features.Metrics
-	roc                    []features.CurvePoint
-	lime                   limeScores
-	pipelinePath           string
-	total                  time.Duration
+	cfg                                config
+	provider                           string
+	steps                              []stepTiming
+	queries, failedQueries             int
+	rows, failedRows                   int
+	failures                           map[string]int
+	train, test                        int
+	fit                                features.FitResult
+	metrics                            *features.Metrics
+	roc                                []features.CurvePoint
+	lime                               limeScores
+	detVsTruth, limeVsTruth, detVsLIME *detect.Evaluation
+	detPerImage                        float64 // seconds
+	pipelinePath                       string
+	total                              time.Duration
 }
 
 func (r *report) step(name string, start time.Time, rows, failed int) {
@@ -62,7 +65,14 @@ func (r *report) summary() string {
 		fmt.Fprintf(&b, "  boxes     %d animals in %d images: seed rule (80%% share, one box) IoU %.2f, recall@0.5 %.2f\n", l.Animals, l.WithTruth, l.SeedMeanIoU, l.SeedRecall)
 		fmt.Fprintf(&b, "            labelfree multi-box: mean best IoU %.2f, recall@0.5 %.2f, %.2f boxes/image\n", l.MultiMeanIoU, l.MultiRecall, l.BoxesPerImage)
 	}
-	fmt.Fprintf(&b, "  saved     %s (serve it with the serve package)\n", r.pipelinePath)
+	if d := r.detVsLIME; d != nil {
+		fmt.Fprintf(&b, "  detector  %.1f ms/image (LIME: %.0f×); AP@0.5 against LIME's boxes %.2f", 1000*r.detPerImage, r.lime.PerImage/max(r.detPerImage, 1e-9), d.AP50)
+		if r.detVsTruth != nil {
+			fmt.Fprintf(&b, ", against the truth %.2f (LIME's own boxes: %.2f)", r.detVsTruth.AP50, r.limeVsTruth.AP50)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "  saved     %s (classifier + detector; serve it with serve/cmd/labelfree-serve)\n", r.pipelinePath)
 	fmt.Fprintf(&b, "  report    %s\n", filepath.Join(r.cfg.out, "report.md"))
 	return b.String()
 }
@@ -79,8 +89,20 @@ func failureText(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func writeReport(dir string, r *report, explained *labelfree.Dataset) error {
+func writeReport(dir string, r *report, explained, test *labelfree.Dataset) error {
 	if err := writePNG(filepath.Join(dir, "roc.png"), rocPlot(r.roc, 360)); err != nil {
+		return err
+	}
+	if r.detVsTruth != nil {
+		pts := make([]features.CurvePoint, len(r.detVsTruth.Curve))
+		for i, p := range r.detVsTruth.Curve {
+			pts[i] = features.CurvePoint{FPR: p.Recall, TPR: p.Precision}
+		}
+		if err := writePNG(filepath.Join(dir, "pr.png"), rocPlot(pts, 360)); err != nil {
+			return err
+		}
+	}
+	if err := writePNG(filepath.Join(dir, "detector.png"), detectorGrid(test, 4, 12)); err != nil {
 		return err
 	}
 	if err := writePNG(filepath.Join(dir, "lime.png"), limeGrid(explained, 4, 12)); err != nil {
@@ -105,6 +127,22 @@ func writeReport(dir string, r *report, explained *labelfree.Dataset) error {
 		fmt.Fprintf(&b, "| labelfree default: density selection, one box per group (best IoU per animal) | %.3f | %.3f |\n\n", l.MultiMeanIoU, l.MultiRecall)
 	}
 	b.WriteString("![LIME heatmaps: green = labelfree boxes, yellow = seed rule, red = truth](lime.png)\n\n")
+	if r.detVsLIME != nil {
+		fmt.Fprintf(&b, "## Detector\n\nTrained on LIME's boxes and on negatives; %.1f ms per image against LIME's %.2f s (%.0f× cheaper).\n\n", 1000*r.detPerImage, r.lime.PerImage, r.lime.PerImage/max(r.detPerImage, 1e-9))
+		b.WriteString("| boxes | against | AP@0.5 | AP@[.5:.95] | precision | recall |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
+		row := func(what, against string, e *detect.Evaluation) {
+			if e != nil {
+				fmt.Fprintf(&b, "| %s | %s | %.3f | %.3f | %.3f | %.3f |\n", what, against, e.AP50, e.AP, e.Precision, e.Recall)
+			}
+		}
+		row("detector (test images)", "truth", r.detVsTruth)
+		row("LIME (explained images)", "truth", r.limeVsTruth)
+		row("detector (explained images)", "LIME", r.detVsLIME)
+		b.WriteString("\n![detector boxes (blue) and truth (red) on test images](detector.png)\n\n")
+		if r.detVsTruth != nil {
+			b.WriteString("![precision (up) against recall (right) of the detector on the test images](pr.png)\n\n")
+		}
+	}
 	fmt.Fprintf(&b, "Pipeline saved to `%s`.\n", filepath.Base(r.pipelinePath))
 	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(b.String()), 0o644)
 }
@@ -196,6 +234,27 @@ func sign(v int) int {
 	return 0
 }
 
+// detectorGrid tiles up to n test images with animals: the detector's
+// boxes (blue) and the truth (red).
+func detectorGrid(ds *labelfree.Dataset, cols, n int) *image.RGBA {
+	var tiles []*image.RGBA
+	for _, r := range ds.OK() {
+		truth, _ := labelfree.Get(r, labelfree.TrueBoxes)
+		img, ok := labelfree.Get(r, labelfree.Image)
+		if len(truth) == 0 || !ok || len(tiles) == n {
+			continue
+		}
+		b := img.Bounds()
+		t := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(t, t.Bounds(), img, b.Min, draw.Src)
+		lime.DrawBoxes(t, truth, red, 2)
+		pred, _ := labelfree.Get(r, labelfree.Boxes)
+		lime.DrawBoxes(t, pred, blue, 2)
+		tiles = append(tiles, t)
+	}
+	return tile(tiles, cols)
+}
+
 // limeGrid tiles up to n explained images: heatmap, labelfree's boxes
 // (green), the seed rule's box (yellow) and the truth (red).
 func limeGrid(ds *labelfree.Dataset, cols, n int) *image.RGBA {
@@ -217,6 +276,11 @@ func limeGrid(ds *labelfree.Dataset, cols, n int) *image.RGBA {
 		lime.DrawBoxes(t, pred, green, 2)
 		tiles = append(tiles, t)
 	}
+	return tile(tiles, cols)
+}
+
+// tile lays images out in a grid with cols columns.
+func tile(tiles []*image.RGBA, cols int) *image.RGBA {
 	if len(tiles) == 0 {
 		return image.NewRGBA(image.Rect(0, 0, 1, 1))
 	}

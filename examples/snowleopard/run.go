@@ -15,6 +15,7 @@ import (
 	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset"
 	"github.com/labelfree/labelfree/dataset/synth"
+	"github.com/labelfree/labelfree/detect"
 	"github.com/labelfree/labelfree/features"
 	"github.com/labelfree/labelfree/lime"
 	"github.com/labelfree/labelfree/search"
@@ -121,13 +122,8 @@ func run(ctx context.Context, c config) (*report, error) {
 	if rep.roc, err = features.ROCCurveOf(test, 1); err != nil {
 		return nil, err
 	}
-	rep.pipelinePath = filepath.Join(c.out, "snowleopard.lfp")
-	if err := labelfree.SaveFile(rep.pipelinePath, model); err != nil {
-		return nil, err
-	}
-
-	// 4. LIME on positive test images, and boxes.
-	explain := limeCandidates(test, c.limeImages)
+	// 4. LIME on positive training images: the weak boxes.
+	explain := limeCandidates(train, c.limeImages)
 	l := &lime.ImageLIME{
 		Classifier: lime.PipelineClassifier{Model: model},
 		Class:      1,
@@ -146,7 +142,57 @@ func run(ctx context.Context, c config) (*report, error) {
 	rep.lime = evaluateBoxes(explained)
 	rep.step("LIME", t0, len(explained.Rows), len(explained.Failed()))
 
-	if err := writeReport(c.out, rep, explained); err != nil {
+	// 5. A detector trained on LIME's boxes (and on negatives, which teach
+	// the background), evaluated on the held-out test images.
+	t0 = time.Now()
+	detTrain := &labelfree.Dataset{Rows: append(explained.OK(), negatives(train, 2*len(explained.Rows))...), Classes: ds.Classes}
+	trainer := &detect.Trainer{
+		Classes:        []int{1},
+		Seed:           c.seed,
+		Epochs:         c.detEpochs,
+		Progress:       ex.Progress,
+		CheckpointPath: filepath.Join(c.checkpointDir(), "detector.ckpt"),
+	}
+	det, err := trainer.Train(ctx, detTrain)
+	if err != nil {
+		return nil, fmt.Errorf("detector: %w", err)
+	}
+	rep.step("detector training", t0, len(detTrain.Rows), 0)
+	t0 = time.Now()
+	if test, err = ex.Transform(ctx, det, test); err != nil {
+		return nil, err
+	}
+	rep.step("detector (test)", t0, len(test.Rows), len(test.Failed()))
+	rep.detPerImage = time.Since(t0).Seconds() / float64(max(len(test.Rows), 1))
+	// On the explained images, run it on copies so LIME's boxes stay.
+	copies, err := ex.Transform(ctx, det, explained.Clone())
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range copies.Rows {
+		boxes, _ := labelfree.Get(r, labelfree.Boxes)
+		labelfree.Set(explained.Rows[i], detectorBoxes, boxes)
+	}
+	if src.truth != nil {
+		if rep.detVsTruth, err = detect.EvaluateColumns(test, labelfree.Boxes, labelfree.TrueBoxes, &detect.EvalConfig{}); err != nil {
+			return nil, err
+		}
+		if rep.limeVsTruth, err = detect.EvaluateColumns(explained, labelfree.Boxes, labelfree.TrueBoxes, &detect.EvalConfig{}); err != nil {
+			return nil, err
+		}
+	}
+	if rep.detVsLIME, err = detect.EvaluateColumns(explained, detectorBoxes, labelfree.Boxes, &detect.EvalConfig{}); err != nil {
+		return nil, err
+	}
+
+	// The pipeline a server loads: classifier and detector.
+	model.Stages = append(model.Stages, det)
+	rep.pipelinePath = filepath.Join(c.out, "snowleopard.lfp")
+	if err := labelfree.SaveFile(rep.pipelinePath, model); err != nil {
+		return nil, err
+	}
+
+	if err := writeReport(c.out, rep, explained, test); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -213,11 +259,26 @@ func failureCounts(ds *labelfree.Dataset) map[string]int {
 	return out
 }
 
-// limeCandidates picks up to n positive test rows, those with known truth
+// detectorBoxes holds the detector's boxes on the explained images, where
+// labelfree.Boxes holds LIME's.
+var detectorBoxes = labelfree.NewColumn[[]labelfree.Box]("boxes.detector", "boxes found by the detector")
+
+// negatives picks up to n rows of class 0, in ID order.
+func negatives(ds *labelfree.Dataset, n int) []*labelfree.Row {
+	var out []*labelfree.Row
+	for _, r := range ds.OK() {
+		if l, _ := labelfree.Get(r, labelfree.Label); l == 0 && len(out) < n {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// limeCandidates picks up to n positive rows, those with known truth
 // first, in ID order.
-func limeCandidates(test *labelfree.Dataset, n int) *labelfree.Dataset {
+func limeCandidates(ds *labelfree.Dataset, n int) *labelfree.Dataset {
 	var rows []*labelfree.Row
-	for _, r := range test.OK() {
+	for _, r := range ds.OK() {
 		if l, _ := labelfree.Get(r, labelfree.Label); l == 1 {
 			rows = append(rows, r)
 		}
@@ -230,7 +291,7 @@ func limeCandidates(test *labelfree.Dataset, n int) *labelfree.Dataset {
 		}
 		return rows[i].ID < rows[j].ID
 	})
-	return &labelfree.Dataset{Rows: rows[:min(n, len(rows))], Classes: test.Classes}
+	return &labelfree.Dataset{Rows: rows[:min(n, len(rows))], Classes: ds.Classes}
 }
 
 // source is the search provider and what the run knows about its images.
