@@ -1,6 +1,6 @@
 // Command labelfree-serve serves a saved labelfree pipeline over HTTP.
 //
-//	labelfree-serve -model snowleopard.lfp -classes "other,snow leopard"
+//	labelfree-serve -model snowleopard.lfp
 //
 // It listens on 127.0.0.1:8080 unless given -addr, requires the bearer
 // token in the environment variable named by -token-env when that is set
@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	_ "github.com/labelfree/labelfree/dataset"  // registers its stages
+	_ "github.com/labelfree/labelfree/detect"   // registers the fitted Detector
 	_ "github.com/labelfree/labelfree/features" // registers its fitted stages
 	"github.com/labelfree/labelfree/serve"
 	_ "github.com/labelfree/labelfree/superpixel" // registers its stages
