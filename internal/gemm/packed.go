@@ -33,11 +33,7 @@ func PackA(tA blas.Transpose, m, k int, a []float32, lda int) *PackedA {
 }
 
 func packAWith(ks *kernelSet, tA blas.Transpose, m, k int, a []float32, lda int) *PackedA {
-	switch tA {
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	default:
-		panic(badTranspose)
-	}
+	checkTranspose(tA)
 	if m < 0 {
 		panic(mLT0)
 	}
@@ -128,39 +124,17 @@ func (pa *PackedA) SgemmParallel(workers int, tB blas.Transpose, n int, alpha fl
 
 // initPacked is problem.init for a pre-packed A.
 func (p *problem) initPacked(pa *PackedA, tB blas.Transpose, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	switch tB {
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	default:
-		panic(badTranspose)
-	}
+	checkTranspose(tB)
 	if n < 0 {
 		panic(nLT0)
 	}
 	m, k := pa.m, pa.k
 	transB := tB != blas.NoTrans
-	if transB {
-		if ldb < max(1, k) {
-			panic(badLdB)
-		}
-	} else if ldb < max(1, n) {
-		panic(badLdB)
-	}
-	if ldc < max(1, n) {
-		panic(badLdC)
-	}
+	checkStridesBC(transB, n, k, ldb, ldc)
 	if m == 0 || n == 0 {
 		return false
 	}
-	if transB {
-		if len(b) < (n-1)*ldb+k {
-			panic(shortB)
-		}
-	} else if len(b) < (k-1)*ldb+n {
-		panic(shortB)
-	}
-	if len(c) < (m-1)*ldc+n {
-		panic(shortC)
-	}
+	checkLengthsBC(transB, m, n, k, b, ldb, c, ldc)
 	if alpha == 0 || k == 0 {
 		scaleC(c, ldc, 0, m, 0, n, beta)
 		return false

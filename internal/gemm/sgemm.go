@@ -64,16 +64,8 @@ type problem struct {
 // product (empty C, alpha == 0, k == 0). It reports whether the product
 // remains to be computed.
 func (p *problem) init(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	switch tA {
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	default:
-		panic(badTranspose)
-	}
-	switch tB {
-	case blas.NoTrans, blas.Trans, blas.ConjTrans:
-	default:
-		panic(badTranspose)
-	}
+	checkTranspose(tA)
+	checkTranspose(tB)
 	if m < 0 {
 		panic(mLT0)
 	}
@@ -92,16 +84,7 @@ func (p *problem) init(tA, tB blas.Transpose, m, n, k int, alpha float32, a []fl
 	} else if lda < max(1, k) {
 		panic(badLdA)
 	}
-	if transB {
-		if ldb < max(1, k) {
-			panic(badLdB)
-		}
-	} else if ldb < max(1, n) {
-		panic(badLdB)
-	}
-	if ldc < max(1, n) {
-		panic(badLdC)
-	}
+	checkStridesBC(transB, n, k, ldb, ldc)
 	if m == 0 || n == 0 {
 		return false
 	}
@@ -114,16 +97,7 @@ func (p *problem) init(tA, tB blas.Transpose, m, n, k int, alpha float32, a []fl
 	} else if len(a) < (m-1)*lda+k {
 		panic(shortA)
 	}
-	if transB {
-		if len(b) < (n-1)*ldb+k {
-			panic(shortB)
-		}
-	} else if len(b) < (k-1)*ldb+n {
-		panic(shortB)
-	}
-	if len(c) < (m-1)*ldc+n {
-		panic(shortC)
-	}
+	checkLengthsBC(transB, m, n, k, b, ldb, c, ldc)
 	if alpha == 0 || k == 0 {
 		scaleC(c, ldc, 0, m, 0, n, beta)
 		return false
@@ -139,6 +113,46 @@ func (p *problem) init(tA, tB blas.Transpose, m, n, k int, alpha float32, a []fl
 }
 
 // scaleC sets C[i0:i1, j0:j1] *= beta, writing zeros when beta == 0.
+// checkTranspose panics like gonum on an unknown transpose flag.
+func checkTranspose(t blas.Transpose) {
+	switch t {
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	default:
+		panic(badTranspose)
+	}
+}
+
+// checkStridesBC panics like gonum on a leading dimension of B or C that is
+// too small; Sgemm and PackedA share it.
+func checkStridesBC(transB bool, n, k, ldb, ldc int) {
+	if transB {
+		if ldb < max(1, k) {
+			panic(badLdB)
+		}
+	} else if ldb < max(1, n) {
+		panic(badLdB)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+}
+
+// checkLengthsBC panics like gonum when B or C is too short for its
+// dimensions. The checks cannot overflow for k == 0, where (k-1)*ldb is
+// negative and the B check trivially passes.
+func checkLengthsBC(transB bool, m, n, k int, b []float32, ldb int, c []float32, ldc int) {
+	if transB {
+		if len(b) < (n-1)*ldb+k {
+			panic(shortB)
+		}
+	} else if len(b) < (k-1)*ldb+n {
+		panic(shortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+}
+
 func scaleC(c []float32, ldc, i0, i1, j0, j1 int, beta float32) {
 	if beta == 1 {
 		return
