@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 
@@ -69,13 +68,6 @@ func (b *Bing) Validate() error {
 	return b.HTTP.validate("search.bing")
 }
 
-func (b *Bing) key() string {
-	if b.Key != "" {
-		return b.Key
-	}
-	return os.Getenv(BingKeyEnv)
-}
-
 // Search fetches one page of image results.
 func (b *Bing) Search(ctx context.Context, q Query) (Page, error) {
 	if err := checkQuery(b.Name(), q); err != nil {
@@ -88,7 +80,7 @@ func (b *Bing) Search(ctx context.Context, q Query) (Page, error) {
 		if err := b.Validate(); err != nil {
 			return nil, err
 		}
-		k := b.key()
+		k := orEnv(b.Key, BingKeyEnv)
 		if k == "" {
 			return nil, fmt.Errorf("search: bing: set Bing.Key or %s: %w", BingKeyEnv, ErrNoKey)
 		}

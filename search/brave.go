@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -67,13 +66,6 @@ func (b *Brave) Validate() error {
 	return b.HTTP.validate("search.brave")
 }
 
-func (b *Brave) key() string {
-	if b.Key != "" {
-		return b.Key
-	}
-	return os.Getenv(BraveKeyEnv)
-}
-
 // Search fetches page 0 of the image results; later pages are empty.
 func (b *Brave) Search(ctx context.Context, q Query) (Page, error) {
 	if err := checkQuery(b.Name(), q); err != nil {
@@ -86,7 +78,7 @@ func (b *Brave) Search(ctx context.Context, q Query) (Page, error) {
 		if err := b.Validate(); err != nil {
 			return nil, err
 		}
-		k := b.key()
+		k := orEnv(b.Key, BraveKeyEnv)
 		if k == "" {
 			return nil, fmt.Errorf("search: brave: set Brave.Key or %s: %w", BraveKeyEnv, ErrNoKey)
 		}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -538,3 +539,12 @@ func checkQuery(provider string, q Query) error {
 func jsonUnmarshal(body []byte, v any) error { return json.Unmarshal(body, v) }
 
 func asAPIError(err error, target **APIError) bool { return errors.As(err, target) }
+
+// orEnv returns v, or the environment variable env when v is empty: how
+// every provider finds its key.
+func orEnv(v, env string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(env)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,14 +82,7 @@ func (o *Openverse) Validate() error {
 }
 
 func (o *Openverse) creds() (id, secret string) {
-	id, secret = o.ClientID, o.ClientSecret
-	if id == "" {
-		id = os.Getenv(OpenverseClientIDEnv)
-	}
-	if secret == "" {
-		secret = os.Getenv(OpenverseClientSecretEnv)
-	}
-	return id, secret
+	return orEnv(o.ClientID, OpenverseClientIDEnv), orEnv(o.ClientSecret, OpenverseClientSecretEnv)
 }
 
 func (o *Openverse) base() string {
