@@ -24,6 +24,22 @@ type ProgressFunc func(stage string, done, total int)
 // Progress calls f.
 func (f ProgressFunc) Progress(stage string, done, total int) { f(stage, done, total) }
 
+type progressKey struct{}
+
+// WithProgress returns a copy of ctx that carries p. Executor.Fit uses it
+// to hand its Progress to estimators, whose own work (training epochs,
+// feature passes) is invisible to the executor; an estimator reports
+// through ProgressFrom(ctx) when it has no Progress of its own.
+func WithProgress(ctx context.Context, p Progress) context.Context {
+	return context.WithValue(ctx, progressKey{}, p)
+}
+
+// ProgressFrom returns the Progress that ctx carries, or nil.
+func ProgressFrom(ctx context.Context) Progress {
+	p, _ := ctx.Value(progressKey{}).(Progress)
+	return p
+}
+
 // An Executor runs stages over a dataset on this machine: goroutines over
 // partitions of rows, bounded by Workers. The zero value is ready to use.
 //
@@ -57,7 +73,9 @@ func (e *Executor) workers() int {
 // flow, then runs the stages in order, fitting each Estimator on the rows
 // the stages before it produced (failed rows excluded) and transforming the
 // data with the fitted model. It returns the fitted model and the dataset as
-// transformed by every stage. Rows of ds are modified in place.
+// transformed by every stage. Rows of ds are modified in place. The
+// executor's Progress reaches each estimator's Fit through the context (see
+// ProgressFrom).
 func (e *Executor) Fit(ctx context.Context, p *Pipeline, ds *Dataset) (*PipelineModel, *Dataset, error) {
 	if err := p.check(ds.columnRefs()); err != nil {
 		return nil, ds, err
@@ -67,7 +85,11 @@ func (e *Executor) Fit(ctx context.Context, p *Pipeline, ds *Dataset) (*Pipeline
 		if est, ok := s.(Estimator); ok {
 			start := time.Now()
 			train := &Dataset{Rows: ds.OK(), Classes: ds.Classes}
-			fitted, err := est.Fit(ctx, train)
+			fctx := ctx
+			if e.Progress != nil {
+				fctx = WithProgress(ctx, e.Progress)
+			}
+			fitted, err := est.Fit(fctx, train)
 			if err != nil {
 				return nil, ds, fmt.Errorf("labelfree: fit stage %s: %w", est.Info().Name, err)
 			}

@@ -168,6 +168,24 @@ func TestExecutorProgressReachesTotal(t *testing.T) {
 	assert.Equal(t, [2]int{50, 50}, last["Noise"])
 }
 
+func TestExecutorFitHandsProgressToEstimators(t *testing.T) {
+	var stages []string
+	ex := labelfree.Executor{Workers: 1, Progress: labelfree.ProgressFunc(func(stage string, done, total int) {
+		if done == total {
+			stages = append(stages, stage)
+		}
+	})}
+	p, err := labelfree.NewPipeline(centerer{})
+	require.NoError(t, err)
+	_, _, err = ex.Fit(context.Background(), p, rowsX(1, 2, 3))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Centerer/fit", "Centerer"}, stages)
+
+	assert.Nil(t, labelfree.ProgressFrom(context.Background()))
+	pf := labelfree.ProgressFunc(func(string, int, int) {})
+	assert.NotNil(t, labelfree.ProgressFrom(labelfree.WithProgress(context.Background(), pf)))
+}
+
 // counting counts calls, to see checkpointed rows skipped.
 type counting struct {
 	calls atomic.Int64

@@ -44,6 +44,9 @@ func (centerer) Fit(ctx context.Context, ds *labelfree.Dataset) (labelfree.Trans
 		}
 		sum += x
 	}
+	if p := labelfree.ProgressFrom(ctx); p != nil {
+		p.Progress("Centerer/fit", len(ds.Rows), len(ds.Rows))
+	}
 	return &centererModel{Mean: sum / float64(len(ds.Rows))}, nil
 }
 
