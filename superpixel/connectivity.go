@@ -24,6 +24,10 @@ type ccState struct {
 	fl       []int32   // segment of each run
 	col      []float64 // per component: colour sums ΣL, Σa, Σb
 	mean     []float64 // per component: mean colour
+	nbFrom   []int32   // small component k touches nbList[nbFrom[k]:nbTo[k]]
+	nbTo     []int32
+	nbList   []int32
+	nbParts  [][]int32 // per band, while listing neighbours
 	parts    []runPart // per band, while extracting runs
 }
 
@@ -272,13 +276,34 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 	for i := range c.parent {
 		c.parent[i] = int32(i)
 	}
-	h := len(c.rowStart) - 1
+	// The pieces each small component touches, and the colour sums of
+	// the pieces, in parallel over ranges of components.
+	c.nbFrom, c.nbTo = grow(c.nbFrom, nc), grow(c.nbTo, nc)
+	wk := max(1, min(workers, nc))
+	for len(c.nbParts) < wk {
+		c.nbParts = append(c.nbParts, nil)
+	}
 	if cols != nil {
 		c.col = grow(c.col, 3*nc)
-		// Colour sums of the pieces, in parallel over ranges of pieces.
-		bands(workers, nc, func(_, k0, k1 int) {
+	}
+	bands(wk, nc, func(band, k0, k1 int) {
+		c.neighbours(band, k0, k1, minSize)
+		if cols != nil {
 			c.colourSums(k0, k1, minSize, w, cols)
-		})
+		}
+	})
+	// Join the bands' lists.
+	c.nbList = c.nbList[:0]
+	for band := range wk {
+		k0, k1 := band*nc/wk, (band+1)*nc/wk
+		base := int32(len(c.nbList))
+		c.nbList = append(c.nbList, c.nbParts[band]...)
+		for k := k0; k < k1; k++ {
+			c.nbFrom[k] += base
+			c.nbTo[k] += base
+		}
+	}
+	if cols != nil {
 		c.mean = grow(c.mean, 3*nc)
 		for k := range nc {
 			n := float64(c.size[k])
@@ -293,21 +318,23 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 			continue
 		}
 		// Large neighbours first; among them the closest in colour (or
-		// the largest), ties to the largest, then the earliest.
+		// the largest), ties to the largest, then the earliest: a strict
+		// order, so the result does not depend on the order in which
+		// neighbours are considered.
 		best := int32(-1)
 		bestD, bestBig := 0.0, false
 		var ml, ma, mb float64
 		if cols != nil {
 			ml, ma, mb = c.mean[3*root], c.mean[3*root+1], c.mean[3*root+2]
 		}
-		consider := func(r int32) {
-			o := find(c.parent, c.comp[r])
+		for _, j := range c.nbList[c.nbFrom[k]:c.nbTo[k]] {
+			o := find(c.parent, j)
 			if o == root || o == best {
-				return
+				continue
 			}
 			big := c.size[o] >= minSize
 			if bestBig && !big {
-				return
+				continue
 			}
 			d := 0.0
 			if cols != nil {
@@ -316,28 +343,9 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 				d = dl*dl + da*da + db*db
 			}
 			if best >= 0 && big == bestBig && (d > bestD || d == bestD && (c.size[o] < c.size[best] || c.size[o] == c.size[best] && o > best)) {
-				return
+				continue
 			}
 			best, bestD, bestBig = o, d, big
-		}
-		for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
-			y := int(c.ry[r])
-			if r > c.rowStart[y] {
-				consider(r - 1)
-			}
-			if r+1 < c.rowStart[y+1] {
-				consider(r + 1)
-			}
-			if y > 0 {
-				for i := c.up[r]; i < c.rowStart[y] && c.x0[i] < c.x1[r]; i++ {
-					consider(i)
-				}
-			}
-			if y+1 < h {
-				for i := c.down[r]; i < c.rowStart[y+2] && c.x0[i] < c.x1[r]; i++ {
-					consider(i)
-				}
-			}
 		}
 		if best < 0 {
 			continue
@@ -355,6 +363,55 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 			}
 		}
 	}
+}
+
+// neighbours lists, for each component k in [k0, k1) smaller than
+// minSize, the distinct components its runs touch (4-connectivity), in
+// c.nbParts[band][c.nbFrom[k]:c.nbTo[k]].
+func (c *ccState) neighbours(band, k0, k1 int, minSize int32) {
+	buf := c.nbParts[band][:0]
+	h := len(c.rowStart) - 1
+	for k := k0; k < k1; k++ {
+		from := len(buf)
+		c.nbFrom[k] = int32(from)
+		if c.size[k] < minSize {
+			for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
+				y := int(c.ry[r])
+				if r > c.rowStart[y] {
+					buf = addNeighbour(buf, from, int32(k), c.comp[r-1])
+				}
+				if r+1 < c.rowStart[y+1] {
+					buf = addNeighbour(buf, from, int32(k), c.comp[r+1])
+				}
+				if y > 0 {
+					for i := c.up[r]; i < c.rowStart[y] && c.x0[i] < c.x1[r]; i++ {
+						buf = addNeighbour(buf, from, int32(k), c.comp[i])
+					}
+				}
+				if y+1 < h {
+					for i := c.down[r]; i < c.rowStart[y+2] && c.x0[i] < c.x1[r]; i++ {
+						buf = addNeighbour(buf, from, int32(k), c.comp[i])
+					}
+				}
+			}
+		}
+		c.nbTo[k] = int32(len(buf))
+	}
+	c.nbParts[band] = buf
+}
+
+// addNeighbour appends component o to the list buf[from:] of component
+// k's neighbours unless it is k or there already.
+func addNeighbour(buf []int32, from int, k, o int32) []int32 {
+	if o == k {
+		return buf
+	}
+	for _, x := range buf[from:] {
+		if x == o {
+			return buf
+		}
+	}
+	return append(buf, o)
 }
 
 // colourSums fills c.col for pieces [k0, k1): the exact Lab sums of small
