@@ -16,6 +16,13 @@
 // declared dims are checked against stored data before anything is
 // allocated, so hostile files fail with an error.
 //
+// Options.InputShapes replaces an input's declared shape at load (the
+// convolutional part of a classifier runs at any image size; a -1 leaves
+// a dimension free), and Options.Outputs cuts the graph as Model.Truncate
+// does. The override is checked there: names, ranks and dimensions first,
+// then one run on zeros at the new shape, so that a Reshape whose target
+// the exporter baked in for the old size fails at load, naming the node.
+//
 // Supported operators: Conv (1-D/2-D, grouped, depthwise, auto_pad,
 // asymmetric pads, dilations), BatchNormalization (inference), Relu, Clip,
 // Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh, Add, Sub, Mul, Div
