@@ -69,6 +69,20 @@
 // depthwise channel planes are spread over GOMAXPROCS goroutines the same
 // way, through long-lived helpers, without allocating.
 //
+// # The onnxruntime engine
+//
+// Built with the onnxruntime tag (cgo), Options.Engine = EngineONNXRuntime
+// runs a model with onnxruntime's CPU library through
+// github.com/yalue/onnxruntime_go (C API 24: onnxruntime 1.24 or newer),
+// loaded with dlopen from Options.ONNXRuntimeLib or
+// $LABELFREE_ONNXRUNTIME_LIB (the npm package onnxruntime-node ships
+// bin/napi-v6/linux/x64/libonnxruntime.so.1). The Go engine still loads
+// and checks the model, so errors, Inputs, Outputs, Values and Truncate
+// are the same; onnxruntime gets the file cut to the model's outputs and
+// with its inputs' (possibly overridden) shapes. Without the tag the
+// package builds with CGO_ENABLED=0 and Load refuses that engine with
+// ErrNoONNXRuntime.
+//
 // # Training
 //
 // Gorgonia is the autodiff engine. FineTune rebuilds the part of a model

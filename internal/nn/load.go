@@ -53,6 +53,18 @@ type Options struct {
 	// runs, as Model.Truncate does: nodes not needed to compute them are
 	// dropped (and are not part of the InputShapes check).
 	Outputs []string
+	// Engine picks what runs the model: the pure-Go engine (zero value) or
+	// onnxruntime (see EngineONNXRuntime).
+	Engine Engine
+	// ONNXRuntimeLib is the path of the onnxruntime shared library for
+	// EngineONNXRuntime; "" means $LABELFREE_ONNXRUNTIME_LIB, else
+	// libonnxruntime.so on the loader's path. The library is loaded once
+	// per process.
+	ONNXRuntimeLib string
+	// ONNXRuntimeNoSpin stops onnxruntime's worker threads from spinning
+	// while they wait for work (its OpenMP-like default): slower on an idle
+	// machine, much faster on one whose cores are busy with other work.
+	ONNXRuntimeNoSpin bool
 }
 
 // Validate checks the options.
@@ -62,6 +74,10 @@ func (o *Options) Validate() error {
 		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxModelBytes", Reason: "must be >= 0"}
 	case o.MaxElements < 0:
 		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxElements", Reason: "must be >= 0"}
+	case o.Engine != EngineGo && o.Engine != EngineONNXRuntime:
+		return &labelfree.ParamError{Stage: "nn.Load", Field: "Engine", Reason: fmt.Sprintf("unknown engine %v", o.Engine)}
+	case o.Engine == EngineONNXRuntime && !ONNXRuntimeBuilt():
+		return ErrNoONNXRuntime
 	}
 	limit := o.MaxElements
 	if limit == 0 {
@@ -290,6 +306,11 @@ func Load(r io.Reader, opts *Options) (*Model, error) {
 	}
 	if len(opts.InputShapes) > 0 {
 		if err := m.checkShapes(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Engine == EngineONNXRuntime && m.native == nil {
+		if err := m.attachNative(data); err != nil {
 			return nil, err
 		}
 	}
