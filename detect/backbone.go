@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"image"
 	"runtime"
 	"sync"
 
 	"golang.org/x/image/draw"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/labelfree/labelfree/features"
 	"github.com/labelfree/labelfree/internal/nn"
-	"github.com/labelfree/labelfree/internal/nn/onnxpb"
 )
 
 // DefaultFeatureLayer is the value of the embedded MobileNetV2 the head
@@ -58,64 +55,29 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 	if v, ok := modelCache.Load(key); ok {
 		m = v.(*nn.Model)
 	} else {
-		resized, err := resizeInput(src, w, h)
+		var err error
+		m, err = nn.Load(bytes.NewReader(src), &nn.Options{
+			InputShapes: map[string][]int{"": {-1, 3, h, w}}, // the image input, any batch
+			Outputs:     []string{layer},
+		})
 		if err != nil {
-			return nil, err
-		}
-		full, err := nn.Load(bytes.NewReader(resized), nil)
-		if err != nil {
-			return nil, fmt.Errorf("detect: loading backbone: %w", err)
-		}
-		if m, err = full.Truncate(layer); err != nil {
-			return nil, fmt.Errorf("detect: cutting backbone at %q: %w", layer, err)
+			return nil, fmt.Errorf("detect: loading backbone at %dx%d, cut at %q: %w", w, h, layer, err)
 		}
 		modelCache.Store(key, m)
 	}
 	b := &backbone{model: m, onnx: onnxBytes, layer: layer, inW: w, inH: h, mean: mean, std: std}
-	// Probe the input size: padding rules differ between exporters (this
-	// MobileNetV2 floors odd sizes, torchvision's ceil them).
-	out, err := m.Run(context.Background(), &nn.Tensor{Shape: []int{1, 3, h, w}, Data: make([]float32, 3*w*h)})
-	if err != nil {
-		return nil, fmt.Errorf("detect: probing backbone at %dx%d: %w", w, h, err)
-	}
-	if s := out[0].Shape; len(s) != 4 || s[0] != 1 {
+	// Load ran the cut network once at the input size (padding rules differ
+	// between exporters: this MobileNetV2 floors odd sizes, torchvision's
+	// ceil them), so the feature map's shape is known.
+	s := m.Outputs()[0].Shape
+	if len(s) != 4 || s[0] != -1 || s[1] <= 0 || s[2] <= 0 || s[3] <= 0 {
 		return nil, fmt.Errorf("detect: layer %q has shape %v; the head needs an NCHW feature map", layer, s)
 	}
-	b.C, b.H, b.W = out[0].Shape[1], out[0].Shape[2], out[0].Shape[3]
+	b.C, b.H, b.W = s[1], s[2], s[3]
 	if b.H < 2 || b.W < 2 {
 		return nil, fmt.Errorf("detect: layer %q is only %dx%d at input %dx%d", layer, b.W, b.H, w, h)
 	}
 	return b, nil
-}
-
-// resizeInput rewrites the model's image input so that its height and width
-// are symbolic: the convolutional part of a classifier runs at any size.
-func resizeInput(src []byte, w, h int) ([]byte, error) {
-	var mp onnxpb.ModelProto
-	if err := proto.Unmarshal(src, &mp); err != nil {
-		return nil, fmt.Errorf("detect: backbone is not an ONNX model: %w", err)
-	}
-	g := mp.GetGraph()
-	if g == nil || len(g.Input) == 0 {
-		return nil, errors.New("detect: backbone has no inputs")
-	}
-	init := map[string]bool{}
-	for _, t := range g.Initializer {
-		init[t.GetName()] = true
-	}
-	for _, in := range g.Input {
-		if init[in.GetName()] {
-			continue
-		}
-		shape := in.GetType().GetTensorType().GetShape()
-		if shape == nil || len(shape.Dim) != 4 {
-			return nil, fmt.Errorf("detect: backbone input %q is not a 4-D image tensor", in.GetName())
-		}
-		shape.Dim[2].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "height"}
-		shape.Dim[3].Value = &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "width"}
-		break
-	}
-	return proto.Marshal(&mp)
 }
 
 // len returns the number of float32 values of one feature map.

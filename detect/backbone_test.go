@@ -19,8 +19,21 @@ func TestBackboneSizes(t *testing.T) {
 		x := make([]float32, 3*sz[0]*sz[1])
 		require.NoError(t, bb.run(context.Background(), x, 1, make([]float32, bb.len()), 1), "size %v", sz)
 	}
-	_, err := loadBackbone([]byte("not onnx"), "", 64, 64, [3]float32{}, [3]float32{})
-	assert.ErrorContains(t, err, "not an ONNX model")
-	_, err = loadBackbone(nil, "embedding", 64, 64, [3]float32{}, [3]float32{})
-	assert.Error(t, err, "a flat embedding is no feature map")
+	for _, tc := range []struct {
+		name  string
+		onnx  []byte
+		layer string
+		want  string
+	}{
+		{"not ONNX", []byte("not onnx"), "", "malformed protobuf"},
+		{"unknown layer", nil, "block_99_add", `no value named "block_99_add"`},
+		{"flat embedding", nil, "embedding", "the head needs an NCHW feature map"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadBackbone(tc.onnx, tc.layer, 64, 64, [3]float32{}, [3]float32{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "detect: ")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }

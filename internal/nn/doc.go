@@ -16,6 +16,13 @@
 // declared dims are checked against stored data before anything is
 // allocated, so hostile files fail with an error.
 //
+// Options.InputShapes replaces an input's declared shape at load (the
+// convolutional part of a classifier runs at any image size; a -1 leaves
+// a dimension free), and Options.Outputs cuts the graph as Model.Truncate
+// does. The override is checked there: names, ranks and dimensions first,
+// then one run on zeros at the new shape, so that a Reshape whose target
+// the exporter baked in for the old size fails at load, naming the node.
+//
 // Supported operators: Conv (1-D/2-D, grouped, depthwise, auto_pad,
 // asymmetric pads, dilations), BatchNormalization (inference), Relu, Clip,
 // Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh, Add, Sub, Mul, Div
@@ -61,6 +68,20 @@
 // epilogue on each block while it is in cache; im2col rows, pooling and
 // depthwise channel planes are spread over GOMAXPROCS goroutines the same
 // way, through long-lived helpers, without allocating.
+//
+// # The onnxruntime engine
+//
+// Built with the onnxruntime tag (cgo), Options.Engine = EngineONNXRuntime
+// runs a model with onnxruntime's CPU library through
+// github.com/yalue/onnxruntime_go (C API 24: onnxruntime 1.24 or newer),
+// loaded with dlopen from Options.ONNXRuntimeLib or
+// $LABELFREE_ONNXRUNTIME_LIB (the npm package onnxruntime-node ships
+// bin/napi-v6/linux/x64/libonnxruntime.so.1). The Go engine still loads
+// and checks the model, so errors, Inputs, Outputs, Values and Truncate
+// are the same; onnxruntime gets the file cut to the model's outputs and
+// with its inputs' (possibly overridden) shapes. Without the tag the
+// package builds with CGO_ENABLED=0 and Load refuses that engine with
+// ErrNoONNXRuntime.
 //
 // # Training
 //

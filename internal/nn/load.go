@@ -32,6 +32,39 @@ type Options struct {
 	// NoFusion disables BatchNormalization folding and activation/residual
 	// fusion (useful to compare against the unfused graph in tests).
 	NoFusion bool
+	// InputShapes replaces the declared shape of graph inputs, by input
+	// name: the usual way to run a classifier's convolutional part at
+	// another image size (say {"input": {1, 3, 192, 256}}). A dimension of
+	// -1 leaves it free (a symbolic batch); every other dimension must be
+	// positive. The rank must be the declared one, and a name that is not
+	// a graph input is an error naming it. The empty name stands for the
+	// first graph input, for callers that do not know its name.
+	//
+	// When every input's shape is then fixed, apart from a free first
+	// (batch) dimension, Load checks the new shapes by running the graph
+	// once on zeros (batch 1 where it is free), so that a Reshape whose
+	// target shape the exporter baked in for the old size fails at load
+	// with an error naming the node, not at the first Run; the outputs'
+	// shapes (Model.Outputs) are then those of that run, with a free first
+	// dimension where the batch is free. Set Outputs too when only part of
+	// the graph is needed at the new size.
+	InputShapes map[string][]int
+	// Outputs, when set, cuts the graph at these values before anything
+	// runs, as Model.Truncate does: nodes not needed to compute them are
+	// dropped (and are not part of the InputShapes check).
+	Outputs []string
+	// Engine picks what runs the model: the pure-Go engine (zero value) or
+	// onnxruntime (see EngineONNXRuntime).
+	Engine Engine
+	// ONNXRuntimeLib is the path of the onnxruntime shared library for
+	// EngineONNXRuntime; "" means $LABELFREE_ONNXRUNTIME_LIB, else
+	// libonnxruntime.so on the loader's path. The library is loaded once
+	// per process.
+	ONNXRuntimeLib string
+	// ONNXRuntimeNoSpin stops onnxruntime's worker threads from spinning
+	// while they wait for work (its OpenMP-like default): slower on an idle
+	// machine, much faster on one whose cores are busy with other work.
+	ONNXRuntimeNoSpin bool
 }
 
 // Validate checks the options.
@@ -41,6 +74,37 @@ func (o *Options) Validate() error {
 		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxModelBytes", Reason: "must be >= 0"}
 	case o.MaxElements < 0:
 		return &labelfree.ParamError{Stage: "nn.Load", Field: "MaxElements", Reason: "must be >= 0"}
+	case o.Engine != EngineGo && o.Engine != EngineONNXRuntime:
+		return &labelfree.ParamError{Stage: "nn.Load", Field: "Engine", Reason: fmt.Sprintf("unknown engine %v", o.Engine)}
+	case o.Engine == EngineONNXRuntime && !ONNXRuntimeBuilt():
+		return ErrNoONNXRuntime
+	}
+	limit := o.MaxElements
+	if limit == 0 {
+		limit = MaxElements
+	}
+	for name, shape := range o.InputShapes {
+		field := fmt.Sprintf("InputShapes[%q]", name)
+		if len(shape) == 0 || len(shape) > maxInputRank {
+			return &labelfree.ParamError{Stage: "nn.Load", Field: field, Reason: fmt.Sprintf("rank %d is outside 1 to %d", len(shape), maxInputRank)}
+		}
+		n := 1
+		for k, d := range shape {
+			switch {
+			case d == -1:
+			case d <= 0:
+				return &labelfree.ParamError{Stage: "nn.Load", Field: field, Reason: fmt.Sprintf("dimension %d is %d; it must be positive, or -1 for a free one", k, d)}
+			case d > limit/n:
+				return &labelfree.ParamError{Stage: "nn.Load", Field: field, Reason: fmt.Sprintf("shape %v has more than %d elements", shape, limit)}
+			default:
+				n *= d
+			}
+		}
+	}
+	for k, name := range o.Outputs {
+		if name == "" {
+			return &labelfree.ParamError{Stage: "nn.Load", Field: fmt.Sprintf("Outputs[%d]", k), Reason: "empty value name"}
+		}
 	}
 	return nil
 }
@@ -228,7 +292,29 @@ func Load(r io.Reader, opts *Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModel(g, opts)
+	if err := g.setInputShapes(opts.InputShapes); err != nil {
+		return nil, err
+	}
+	m, err := newModel(g, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Outputs) > 0 {
+		if m, err = m.Truncate(opts.Outputs...); err != nil {
+			return nil, err
+		}
+	}
+	if len(opts.InputShapes) > 0 {
+		if err := m.checkShapes(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Engine == EngineONNXRuntime && m.native == nil {
+		if err := m.attachNative(data); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 func parseGraph(mp *onnxpb.ModelProto, limit int) (*graph, error) {

@@ -14,7 +14,14 @@ type Model struct {
 	p        *plan
 	opts     Options
 	sessions chan *Session
+	// native runs the model instead of the plan when Options.Engine is not
+	// EngineGo; data is the model file it was built from.
+	native native
+	data   []byte
 }
+
+// Engine returns the engine that runs the model.
+func (m *Model) Engine() Engine { return m.opts.Engine }
 
 func newModel(g *graph, opts *Options) (*Model, error) {
 	if err := g.fold(); err != nil {
@@ -114,7 +121,16 @@ func (m *Model) Truncate(outputs ...string) (*Model, error) {
 		inputs = g.inputs[:1]
 	}
 	g.inputs = inputs
-	return newModel(&g, &m.opts)
+	tm, err := newModel(&g, &m.opts)
+	if err != nil {
+		return nil, err
+	}
+	if m.data != nil {
+		if err := tm.attachNative(m.data); err != nil {
+			return nil, err
+		}
+	}
+	return tm, nil
 }
 
 // Run evaluates the model on the given inputs (one per Inputs entry) and

@@ -19,6 +19,9 @@ type Session struct {
 	limit   int
 	job     job
 	broken  bool
+	native  native
+	natIn   []*Tensor
+	natOut  []*Tensor
 
 	// task scratch, reused so that parallel loops do not allocate
 	gemmT   gemmTask
@@ -33,7 +36,7 @@ type Session struct {
 // NewSession returns a Session using all GOMAXPROCS threads.
 func (m *Model) NewSession() *Session {
 	p := m.p
-	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: min(runtime.GOMAXPROCS(0), maxThreads), limit: m.opts.MaxElements}
+	s := &Session{p: p, vals: make([]value, len(p.vals)), threads: min(runtime.GOMAXPROCS(0), maxThreads), limit: m.opts.MaxElements, native: m.native}
 	ptr := func(id int) *value {
 		if id < 0 {
 			return nil
@@ -59,6 +62,8 @@ func (m *Model) NewSession() *Session {
 }
 
 // SetThreads limits the number of goroutines one run uses (at least 1).
+// It has no effect on EngineONNXRuntime, whose thread pool is set at load
+// (GOMAXPROCS threads).
 func (s *Session) SetThreads(n int) {
 	n = max(1, min(n, maxThreads))
 	s.threads = n
@@ -90,6 +95,18 @@ func (s *Session) Run(ctx context.Context, inputs, outputs []*Tensor) (err error
 			err = fmt.Errorf("nn: internal error: %v", r)
 		}
 	}()
+	if s.native != nil {
+		for k, o := range outputs {
+			if o == nil {
+				return fmt.Errorf("nn: output tensor %d is nil", k)
+			}
+		}
+		// Session-owned copies, so that the caller's slices do not escape
+		// through the interface call (the Go path allocates nothing).
+		s.natIn = append(s.natIn[:0], inputs...)
+		s.natOut = append(s.natOut[:0], outputs...)
+		return s.native.run(ctx, s.natIn, s.natOut)
+	}
 	for k, st := range s.p.steps {
 		if err := ctx.Err(); err != nil {
 			return err
