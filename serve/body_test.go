@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"io"
+	"mime"
 	"strings"
 	"sync"
 	"testing"
@@ -131,4 +132,31 @@ func TestAbandonedBatchKeepsItsBytes(t *testing.T) {
 	watcher.mu.Lock()
 	defer watcher.mu.Unlock()
 	assert.Zero(t, watcher.changed, "the abandoned batch's bytes were overwritten")
+}
+
+// FuzzSimpleMediaType checks parseRequest's shortcut: every Content-Type it
+// takes as is, mime.ParseMediaType parses to itself with no parameters.
+func FuzzSimpleMediaType(f *testing.F) {
+	for _, ct := range []string{"image/jpeg", "image/png", "application/octet-stream", "application/json",
+		"application/problem+json", "Image/JPEG", "image/jpeg; q=1", "image", "/jpeg", "image/", "image//x",
+		"image/jpeg ", "multipart/form-data", "a/b{c}", "x-a/y.b"} {
+		f.Add(ct)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		if !simpleMediaType(ct) {
+			return
+		}
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || mt != ct || len(params) != 0 {
+			t.Fatalf("%q: mime.ParseMediaType gives %q %v %v", ct, mt, params, err)
+		}
+	})
+}
+
+func TestSimpleMediaType(t *testing.T) {
+	for ct, want := range map[string]bool{"image/jpeg": true, "application/octet-stream": true, "application/vnd.a+json": true,
+		"": false, "image": false, "Image/jpeg": false, "image/jpeg;": false, "image/jpeg; x=1": false, " image/jpeg": false,
+		"image/": false, "/jpeg": false, "a/b/c": false, "image/jp\"eg": false} {
+		assert.Equal(t, want, simpleMediaType(ct), "%q", ct)
+	}
 }

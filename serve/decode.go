@@ -71,7 +71,9 @@ const (
 // limit error becomes a 413.
 func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, *apiError) {
 	mediaType, params := "", map[string]string(nil)
-	if contentType != "" {
+	if simpleMediaType(contentType) {
+		mediaType = contentType
+	} else if contentType != "" {
 		var err error
 		mediaType, params, err = mime.ParseMediaType(contentType)
 		if err != nil {
@@ -97,6 +99,27 @@ func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, 
 		return request{}, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 			Message: fmt.Sprintf("Content-Type %q is not accepted: send image bytes (image/jpeg, image/png, ...), multipart/form-data or application/json", mediaType)}
 	}
+}
+
+// simpleMediaType reports whether ct is a bare lower-case media type such
+// as "image/jpeg": a token, a slash and a token, nothing else. For those,
+// mime.ParseMediaType would return ct itself and no parameters, so it and
+// its map are skipped.
+func simpleMediaType(ct string) bool {
+	slash := -1
+	for i := 0; i < len(ct); i++ {
+		switch c := ct[i]; {
+		case c == '/':
+			if slash >= 0 {
+				return false
+			}
+			slash = i
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return slash > 0 && slash < len(ct)-1
 }
 
 // readBody reads r to its end. With a known size (a Content-Length) of at

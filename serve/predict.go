@@ -73,13 +73,15 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 			status = statusClientClosed
 		}
 	}
-	elapsed := time.Since(start)
-	s.metrics.observe(status, elapsed.Seconds(), code)
-	s.logRequest(r, status, code, res.id, elapsed, aerr)
+	end := time.Now()
+	s.metrics.observe(status, end.Sub(start).Seconds(), code)
+	s.logRequest(r, status, code, res.id, start, end, aerr)
 	res.release()
 }
 
-func (s *Server) logRequest(r *http.Request, status int, code, id string, elapsed time.Duration, aerr *apiError) {
+// logRequest logs a prediction request that arrived at start and was
+// answered at end.
+func (s *Server) logRequest(r *http.Request, status int, code, id string, start, end time.Time, aerr *apiError) {
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:
@@ -100,11 +102,11 @@ func (s *Server) logRequest(r *http.Request, status int, code, id string, elapse
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Int64("duration_us", elapsed.Microseconds()),
+		slog.Int64("duration_us", end.Sub(start).Microseconds()),
 		slog.Int64("bytes_in", r.ContentLength),
 		slog.String("remote", r.RemoteAddr),
 	}
-	rec := slog.NewRecord(time.Now(), level, "serve: request", 0)
+	rec := slog.NewRecord(end, level, "serve: request", 0)
 	rec.AddAttrs(attrs[:]...)
 	if id != "" {
 		rec.AddAttrs(slog.String("id", id))
