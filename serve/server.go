@@ -225,6 +225,9 @@ func (s *Server) init() error {
 			s.classes = s.Model.Classes
 		}
 		s.initModelInfo()
+		if df, ok := s.Fetcher.(*DownloadFetcher); ok {
+			df.limitBytes(or(s.MaxBodyBytes, DefaultMaxBodyBytes))
+		}
 		s.metrics = newMetrics()
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
