@@ -98,27 +98,29 @@ func (rn *runner) stop() {
 
 // transform runs the model on r. A stage's failure on the row is returned
 // as a *labelfree.RowError; other errors are the context's or the
-// server's.
-func (rn *runner) transform(ctx context.Context, r *labelfree.Row) (err error) {
+// server's. abandoned reports that the request stopped waiting for a
+// micro-batch that holds r and may still be running: r and the values in
+// it must then be left alone.
+func (rn *runner) transform(ctx context.Context, r *labelfree.Row) (abandoned bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &panicError{val: p, stack: debug.Stack()}
 		}
 	}()
 	if !rn.batched() {
-		return rn.whole.TransformRow(ctx, r)
+		return false, rn.whole.TransformRow(ctx, r)
 	}
 	for _, s := range rn.segs {
 		if s.rows != nil {
 			err = s.rows.TransformRow(ctx, r)
 		} else {
-			err = s.batch.do(ctx, r, rn.quit)
+			abandoned, err = s.batch.do(ctx, r, rn.quit)
 		}
 		if err != nil {
-			return err
+			return abandoned, err
 		}
 	}
-	return nil
+	return false, nil
 }
 
 type panicError struct {
@@ -149,7 +151,8 @@ type job struct {
 var jobPool = sync.Pool{New: func() any { return &job{done: make(chan error, 1)} }}
 
 // do hands r to the batcher and waits for its batch, or for ctx.
-func (b *batcher) do(ctx context.Context, r *labelfree.Row, quit <-chan struct{}) error {
+// abandoned reports that it stopped waiting while r was in a batch.
+func (b *batcher) do(ctx context.Context, r *labelfree.Row, quit <-chan struct{}) (abandoned bool, err error) {
 	j := jobPool.Get().(*job)
 	j.ctx, j.row = ctx, r
 	select {
@@ -157,24 +160,24 @@ func (b *batcher) do(ctx context.Context, r *labelfree.Row, quit <-chan struct{}
 	case <-ctx.Done():
 		j.ctx, j.row = nil, nil
 		jobPool.Put(j)
-		return ctx.Err()
+		return false, ctx.Err()
 	case <-quit:
-		return errClosed
+		return false, errClosed
 	}
 	select {
 	case err := <-j.done:
 		j.ctx, j.row = nil, nil
 		jobPool.Put(j) // only reused once the batcher is done with it
 		if err == nil && r.Err != nil {
-			return r.Err
+			return false, r.Err
 		}
-		return err
+		return false, err
 	case <-ctx.Done():
 		// The batch may still be running on the row; the job is left to the
 		// garbage collector rather than reused.
-		return ctx.Err()
+		return true, ctx.Err()
 	case <-quit:
-		return errClosed
+		return true, errClosed
 	}
 }
 

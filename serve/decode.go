@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	_ "golang.org/x/image/webp" // WebP input
 
@@ -52,6 +53,9 @@ type request struct {
 	data []byte
 	url  string
 	id   string
+	// pooled, when set, is the pooled buffer data lies in (see
+	// getBodyBuffer).
+	pooled *[]byte
 }
 
 const (
@@ -67,7 +71,9 @@ const (
 // limit error becomes a 413.
 func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, *apiError) {
 	mediaType, params := "", map[string]string(nil)
-	if contentType != "" {
+	if simpleMediaType(contentType) {
+		mediaType = contentType
+	} else if contentType != "" {
 		var err error
 		mediaType, params, err = mime.ParseMediaType(contentType)
 		if err != nil {
@@ -77,14 +83,14 @@ func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, 
 	}
 	switch {
 	case mediaType == "" || mediaType == "application/octet-stream" || strings.HasPrefix(mediaType, "image/"):
-		data, err := readAll(body, sizeHint)
+		data, pooled, err := readBody(body, sizeHint)
 		if err != nil {
 			return request{}, readError(err)
 		}
 		if len(data) == 0 {
 			return request{}, badRequest("missing_image", "the request body is empty: send the image's bytes")
 		}
-		return request{data: data}, nil
+		return request{data: data, pooled: pooled}, nil
 	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
 		return parseJSON(body)
 	case mediaType == "multipart/form-data":
@@ -95,22 +101,74 @@ func parseRequest(contentType string, body io.Reader, sizeHint int64) (request, 
 	}
 }
 
+// simpleMediaType reports whether ct is a bare lower-case media type such
+// as "image/jpeg": a token, a slash and a token, nothing else. For those,
+// mime.ParseMediaType would return ct itself and no parameters, so it and
+// its map are skipped.
+func simpleMediaType(ct string) bool {
+	slash := -1
+	for i := 0; i < len(ct); i++ {
+		switch c := ct[i]; {
+		case c == '/':
+			if slash >= 0 {
+				return false
+			}
+			slash = i
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return slash > 0 && slash < len(ct)-1
+}
+
+// readBody reads r to its end. With a known size (a Content-Length) of at
+// most maxPooledBody it reads into a pooled buffer, returned as pooled for
+// putBodyBuffer once the request is done with the bytes; otherwise it
+// reads as readAll does and pooled is nil. The body limit still applies.
+func readBody(r io.Reader, sizeHint int64) (data []byte, pooled *[]byte, err error) {
+	if sizeHint <= 0 || sizeHint > maxPooledBody {
+		data, err = readAll(r, sizeHint)
+		return data, nil, err
+	}
+	bp := getBodyBuffer(int(sizeHint))
+	if err := readSized(r, *bp); err != nil {
+		putBodyBuffer(bp)
+		return nil, nil, err
+	}
+	return *bp, bp, nil
+}
+
+// Request bodies of up to maxPooledBody bytes with a Content-Length are
+// read into pooled buffers: a camera-trap JPEG is tens to hundreds of
+// kilobytes, which would otherwise be allocated and zeroed per request.
+const maxPooledBody = 4 << 20
+
+var bodyBuffers sync.Pool // of *[]byte
+
+// getBodyBuffer returns a pooled buffer of length n.
+func getBodyBuffer(n int) *[]byte {
+	if bp, _ := bodyBuffers.Get().(*[]byte); bp != nil && cap(*bp) > n {
+		*bp = (*bp)[:n]
+		return bp
+	}
+	// A pooled buffer too small for this body is dropped; sizes are
+	// rounded up so that bodies of similar sizes share buffers, with room
+	// for readSized's look past the end.
+	b := make([]byte, n, (n+16<<10)&^(16<<10-1))
+	return &b
+}
+
+// putBodyBuffer returns a buffer from getBodyBuffer to the pool. Nothing
+// may use its bytes afterwards.
+func putBodyBuffer(bp *[]byte) { bodyBuffers.Put(bp) }
+
 // readAll reads r to its end. With a known size (a Content-Length) it
 // reads into one exactly sized buffer; the body limit still applies.
 func readAll(r io.Reader, sizeHint int64) ([]byte, error) {
 	if sizeHint > 0 && sizeHint <= 1<<30 {
-		b := make([]byte, sizeHint)
-		if _, err := io.ReadFull(r, b); err != nil {
-			if err == io.ErrUnexpectedEOF {
-				err = fmt.Errorf("the body ended after fewer bytes than its Content-Length of %d", sizeHint)
-			}
-			return nil, err
-		}
-		var one [1]byte
-		if n, err := r.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
-			if err == nil {
-				err = fmt.Errorf("the body is longer than its Content-Length of %d", sizeHint)
-			}
+		b := make([]byte, sizeHint, sizeHint+1)
+		if err := readSized(r, b); err != nil {
 			return nil, err
 		}
 		return b, nil
@@ -118,6 +176,25 @@ func readAll(r io.Reader, sizeHint int64) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
+}
+
+// readSized fills b from r and checks that r ends there, as a body with a
+// Content-Length of len(b) must. It looks past the end into b's spare
+// capacity, which must be at least one byte.
+func readSized(r io.Reader, b []byte) error {
+	if _, err := io.ReadFull(r, b); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("the body ended after fewer bytes than its Content-Length of %d", len(b))
+		}
+		return err
+	}
+	if n, err := r.Read(b[len(b) : len(b)+1]); n > 0 || (err != nil && err != io.EOF) {
+		if err == nil {
+			err = fmt.Errorf("the body is longer than its Content-Length of %d", len(b))
+		}
+		return err
+	}
+	return nil
 }
 
 func readError(err error) *apiError {

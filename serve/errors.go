@@ -45,24 +45,60 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *apiError)
 		secs := int((or(s.RetryAfter, DefaultRetryAfter) + 999_999_999) / 1e9)
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
 	}
-	writeJSON(w, e.Status, ErrorResponse{
+	bp := replyBuffers.Get().(*[]byte)
+	b := appendErrorResponse((*bp)[:0], &ErrorResponse{
 		APIVersion: APIVersion,
 		Error:      ErrorDetail{Status: e.Status, Code: e.Code, Message: e.Message, Stage: e.Stage},
 	})
+	writeReply(w, e.Status, b)
+	putReplyBuffer(bp, b)
 }
+
+// errEncodeReply is the reply sent when a reply cannot be encoded (a
+// model wrote NaN or an infinite number).
+const errEncodeReply = `{"api_version":"v1","error":{"status":500,"code":"internal","message":"reply could not be encoded"}}`
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"api_version":"v1","error":{"status":500,"code":"internal","message":"reply could not be encoded"}}`)
+		b = []byte(errEncodeReply)
 	}
+	writeReply(w, status, b)
+}
+
+// writeReply sends the JSON document b and a newline, with the headers
+// every JSON reply carries. b is not retained.
+func writeReply(w http.ResponseWriter, status int, b []byte) {
+	// One array holds the four header values rather than one per
+	// Header.Set; each value is a slice of capacity one, so a later Add by
+	// a middleware reallocates rather than writing into its neighbour.
+	vals := make([]string, 4)
+	vals[0], vals[1], vals[2], vals[3] = "application/json", "nosniff", "no-store", strconv.Itoa(len(b)+1)
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	h["Content-Type"] = vals[0:1:1]
+	h["X-Content-Type-Options"] = vals[1:2:2]
+	h["Cache-Control"] = vals[2:3:3]
+	h["Content-Length"] = vals[3:4:4]
 	w.WriteHeader(status)
-	b = append(b, '\n')
+	// The newline goes into b's spare capacity when it has some, so the
+	// reply is one Write.
+	if len(b) < cap(b) {
+		w.Write(append(b, '\n'))
+		return
+	}
 	w.Write(b)
+	w.Write(newline)
+}
+
+var newline = []byte{'\n'}
+
+// putReplyBuffer returns a reply buffer to the pool; b is what the buffer
+// grew into.
+func putReplyBuffer(bp *[]byte, b []byte) {
+	if cap(b) > maxPooledReply {
+		return
+	}
+	*bp = b[:0]
+	replyBuffers.Put(bp)
 }

@@ -85,18 +85,34 @@ func fetchError(ctx context.Context, err error) *apiError {
 // gets the dataset package's SSRF guard (checked on the resolved address of
 // every connection, redirects included), its timeouts, retries, byte and
 // pixel limits, and its removal of EXIF/XMP/IPTC metadata. Its zero value
-// uses a zero Downloader: public addresses only.
+// uses a zero Downloader (public addresses only) whose byte limit is
+// lowered to the Server's MaxBodyBytes, so a fetch stops reading there
+// rather than at the Downloader's default.
 //
 //	srv := &serve.Server{Model: model, Fetcher: &serve.DownloadFetcher{}}
 //
 // A DownloadFetcher must not be copied after first use.
 type DownloadFetcher struct {
-	// Downloader does the fetching; nil means a zero dataset.Downloader.
-	// Its MaxBytes and MaxPixels apply on top of the Server's limits.
+	// Downloader does the fetching; nil means a zero dataset.Downloader
+	// with MaxBytes at most the smallest MaxBodyBytes of the Servers using
+	// the fetcher. A Downloader's own MaxBytes and MaxPixels apply on top
+	// of the Server's limits.
 	Downloader *dataset.Downloader
 
-	once sync.Once
-	d    *dataset.Downloader
+	once     sync.Once
+	d        *dataset.Downloader
+	mu       sync.Mutex
+	maxBytes int64 // the smallest body limit of the Servers using f; 0: none yet
+}
+
+// limitBytes is called by each Server using f before it serves: a default
+// Downloader reads at most n bytes.
+func (f *DownloadFetcher) limitBytes(n int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.maxBytes == 0 || n < f.maxBytes {
+		f.maxBytes = n
+	}
 }
 
 // Fetch downloads the image at url. A refusal by the guard wraps
@@ -105,7 +121,13 @@ func (f *DownloadFetcher) Fetch(ctx context.Context, url string) (io.ReadCloser,
 	f.once.Do(func() {
 		f.d = f.Downloader
 		if f.d == nil {
+			f.mu.Lock()
+			n := f.maxBytes
+			f.mu.Unlock()
 			f.d = &dataset.Downloader{}
+			if n > 0 && n < dataset.DefaultMaxBytes {
+				f.d.MaxBytes = n
+			}
 		}
 	})
 	row := labelfree.NewRow("fetch")

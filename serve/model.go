@@ -19,10 +19,6 @@ func writes(m *labelfree.PipelineModel, name string) bool {
 	return false
 }
 
-func (s *Server) modelInfo() ModelInfo { return s.info }
-
-func (s *Server) writesBoxes() bool { return s.boxes }
-
 func (s *Server) initModelInfo() {
 	s.info = ModelInfo{Name: s.ModelName, Version: s.ModelVersion, Stages: make([]string, len(s.Model.Stages))}
 	for i, st := range s.Model.Stages {

@@ -22,28 +22,66 @@ const statusClientClosed = 499
 
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	resp, id, aerr := s.predict(w, r, start)
-	status := http.StatusOK
-	if aerr != nil {
-		status = aerr.Status
-		s.writeError(w, r, aerr)
-	} else {
+	res, aerr := s.predict(w, r, start)
+	if aerr == nil {
+		// The reply is assembled here, on this goroutine's stack, and
+		// encoded into a pooled buffer: no allocation for it.
+		var (
+			resp   = Response{APIVersion: APIVersion, Model: s.info, ID: res.id, Image: res.info}
+			scores [8]ClassScore
+			pred   ClassScore
+			boxes  [8]Box
+		)
+		probs, _ := labelfree.Get(res.row, labelfree.Probabilities)
+		if len(probs) > 0 {
+			resp.Probabilities = scores[:0]
+			for i := range probs {
+				resp.Probabilities = append(resp.Probabilities, ClassScore{Class: i, Name: s.className(i), Probability: &probs[i]})
+			}
+		}
+		if p, ok := labelfree.Get(res.row, labelfree.Prediction); ok {
+			pred = ClassScore{Class: p, Name: s.className(p)}
+			if p >= 0 && p < len(probs) {
+				pred.Probability = &probs[p]
+			}
+			resp.Prediction = &pred
+		}
+		if bs, ok := labelfree.Get(res.row, labelfree.Boxes); ok || s.boxes {
+			// A model that writes boxes always reports the list, empty when
+			// it found nothing.
+			resp.Boxes = boxes[:0]
+			for _, b := range bs {
+				resp.Boxes = append(resp.Boxes, Box{X0: b.X0, Y0: b.Y0, X1: b.X1, Y1: b.Y1, Score: b.Score, Class: b.Class, Name: s.className(b.Class)})
+			}
+		}
 		resp.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
-		writeJSON(w, status, resp)
+		bp := replyBuffers.Get().(*[]byte)
+		b, err := appendResponse((*bp)[:0], &resp)
+		if err == nil {
+			writeReply(w, http.StatusOK, b)
+		} else {
+			aerr = &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "reply could not be encoded", Err: err}
+		}
+		putReplyBuffer(bp, b)
 	}
-	elapsed := time.Since(start)
+	status := http.StatusOK
 	code := ""
 	if aerr != nil {
-		code = aerr.Code
+		status, code = aerr.Status, aerr.Code
+		s.writeError(w, r, aerr)
 		if r.Context().Err() != nil && aerr.Code == "client_closed" {
 			status = statusClientClosed
 		}
 	}
-	s.metrics.observe(status, elapsed.Seconds(), code)
-	s.logRequest(r, status, code, id, elapsed, aerr)
+	end := time.Now()
+	s.metrics.observe(status, end.Sub(start).Seconds(), code)
+	s.logRequest(r, status, code, res.id, start, end, aerr)
+	res.release()
 }
 
-func (s *Server) logRequest(r *http.Request, status int, code, id string, elapsed time.Duration, aerr *apiError) {
+// logRequest logs a prediction request that arrived at start and was
+// answered at end.
+func (s *Server) logRequest(r *http.Request, status int, code, id string, start, end time.Time, aerr *apiError) {
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:
@@ -51,45 +89,73 @@ func (s *Server) logRequest(r *http.Request, status int, code, id string, elapse
 	case status >= 400:
 		level = slog.LevelWarn
 	}
-	ctx := context.WithoutCancel(r.Context())
+	// A log handler is given the request's context (its values), but not
+	// its cancellation when the client has gone.
+	ctx := r.Context()
+	if ctx.Err() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{
+	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Int64("duration_us", elapsed.Microseconds()),
+		slog.Int64("duration_us", end.Sub(start).Microseconds()),
 		slog.Int64("bytes_in", r.ContentLength),
 		slog.String("remote", r.RemoteAddr),
 	}
+	rec := slog.NewRecord(end, level, "serve: request", 0)
+	rec.AddAttrs(attrs[:]...)
 	if id != "" {
-		attrs = append(attrs, slog.String("id", id))
+		rec.AddAttrs(slog.String("id", id))
 	}
 	if aerr != nil {
-		attrs = append(attrs, slog.String("error", code), slog.String("message", aerr.Message))
+		rec.AddAttrs(slog.String("error", code), slog.String("message", aerr.Message))
 		if aerr.Err != nil {
-			attrs = append(attrs, slog.String("cause", aerr.Err.Error()))
+			rec.AddAttrs(slog.String("cause", aerr.Err.Error()))
 		}
 		if pe, ok := errors.AsType[*panicError](aerr.Err); ok {
-			attrs = append(attrs, slog.String("stack", string(pe.stack)))
+			rec.AddAttrs(slog.String("stack", string(pe.stack)))
 		}
 	}
-	s.log.LogAttrs(ctx, level, "serve: request", attrs...)
+	s.log.Handler().Handle(ctx, rec)
 }
 
-// predict handles one prediction request up to its reply.
-func (s *Server) predict(w http.ResponseWriter, r *http.Request, start time.Time) (*Response, string, *apiError) {
+// A result is a request's row after the model ran, for the reply.
+type result struct {
+	row  *labelfree.Row
+	id   string
+	info ImageInfo
+	// body is the pooled buffer holding the request's image, returned to
+	// its pool by release; nil when the image is not in a pooled buffer
+	// or a micro-batch may still be reading it.
+	body *[]byte
+}
+
+// release returns the request's body buffer to its pool, once the reply
+// and the log line no longer need the row.
+func (res *result) release() {
+	if res.body != nil {
+		putBodyBuffer(res.body)
+		res.body = nil
+	}
+}
+
+// predict handles one prediction request up to the model's output. The
+// caller releases the result once done with it, error or not.
+func (s *Server) predict(w http.ResponseWriter, r *http.Request, start time.Time) (res result, _ *apiError) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return nil, "", errMethod("POST with an image: see /v1/openapi.json")
+		return res, errMethod("POST with an image: see /v1/openapi.json")
 	}
 	if s.closed.Load() {
-		return nil, "", &apiError{Status: http.StatusServiceUnavailable, Code: "shutting_down", Message: "the server is shutting down", RetryAfter: true}
+		return res, &apiError{Status: http.StatusServiceUnavailable, Code: "shutting_down", Message: "the server is shutting down", RetryAfter: true}
 	}
 	if !s.adm.enter() {
 		s.metrics.shed.Inc()
-		return nil, "", errOverloaded(fmt.Sprintf("the server is at its limit of %d requests; retry later", s.adm.limit))
+		return res, errOverloaded(fmt.Sprintf("the server is at its limit of %d requests; retry later", s.adm.limit))
 	}
 	defer s.adm.leave()
 	s.metrics.inFlight.Inc()
@@ -100,25 +166,26 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, start time.Time
 		if t := r.URL.Query().Get("timeout"); t != "" {
 			d, err := time.ParseDuration(t)
 			if err != nil || d <= 0 {
-				return nil, "", badRequest("bad_timeout", "timeout %q is not a positive duration such as 250ms", t)
+				return res, badRequest("bad_timeout", "timeout %q is not a positive duration such as 250ms", t)
 			}
 			timeout = min(timeout, d)
 		}
 	}
 	maxBody := or(s.MaxBodyBytes, DefaultMaxBodyBytes)
 	if r.ContentLength > maxBody {
-		return nil, "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
+		return res, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
 			Message: fmt.Sprintf("the request body is %d bytes; at most %d are allowed", r.ContentLength, maxBody)}
 	}
 	req, aerr := parseRequest(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength)
 	if aerr != nil {
-		return nil, "", aerr
+		return res, aerr
 	}
+	res.id, res.body = req.id, req.pooled
 	ctx, cancel := context.WithDeadline(r.Context(), start.Add(timeout))
 	defer cancel()
 	if req.url != "" {
 		if req.data, aerr = s.fetch(ctx, req.url); aerr != nil {
-			return nil, req.id, aerr
+			return res, aerr
 		}
 	}
 
@@ -127,17 +194,17 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, start time.Time
 	s.metrics.queued.Dec()
 	if err != nil {
 		if r.Context().Err() != nil {
-			return nil, req.id, deadlineError(ctx, err)
+			return res, deadlineError(ctx, err)
 		}
 		s.metrics.shed.Inc()
-		return nil, req.id, errOverloaded("no worker became free before the request's deadline; retry later")
+		return res, errOverloaded("no worker became free before the request's deadline; retry later")
 	}
 	defer s.adm.release()
 
 	mstart := time.Now()
 	img, info, aerr := decodeImage(req.data, or(s.MaxPixels, DefaultMaxPixels), s.needs.image)
 	if aerr != nil {
-		return nil, req.id, aerr
+		return res, aerr
 	}
 	row := labelfree.NewRow(rowID)
 	if s.needs.image {
@@ -146,12 +213,17 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, start time.Time
 	if s.needs.bytes {
 		labelfree.Set(row, labelfree.ImageBytes, req.data)
 	}
-	err = s.run.transform(ctx, row)
+	abandoned, err := s.run.transform(ctx, row)
+	if abandoned {
+		// A micro-batch may still be reading the row's bytes.
+		res.body = nil
+	}
 	s.metrics.modelTime.Observe(time.Since(mstart).Seconds())
 	if err != nil {
-		return nil, req.id, s.modelError(ctx, err)
+		return res, s.modelError(ctx, err)
 	}
-	return s.response(row, req.id, info), req.id, nil
+	res.row, res.info = row, info
+	return res, nil
 }
 
 // modelError maps a failed model run to a reply.
@@ -189,31 +261,6 @@ func deadlineError(ctx context.Context, err error) *apiError {
 			Message: "the request's deadline passed before the model finished", Err: err}
 	}
 	return &apiError{Status: http.StatusBadRequest, Code: "client_closed", Message: "the client closed the request", Err: err}
-}
-
-func (s *Server) response(row *labelfree.Row, id string, info ImageInfo) *Response {
-	resp := &Response{APIVersion: APIVersion, Model: s.modelInfo(), ID: id, Image: info}
-	probs, hasProbs := labelfree.Get(row, labelfree.Probabilities)
-	if hasProbs {
-		resp.Probabilities = make([]ClassScore, len(probs))
-		for i := range probs {
-			resp.Probabilities[i] = ClassScore{Class: i, Name: s.className(i), Probability: &probs[i]}
-		}
-	}
-	if pred, ok := labelfree.Get(row, labelfree.Prediction); ok {
-		cs := &ClassScore{Class: pred, Name: s.className(pred)}
-		if pred >= 0 && pred < len(probs) {
-			cs.Probability = &probs[pred]
-		}
-		resp.Prediction = cs
-	}
-	if boxes, ok := labelfree.Get(row, labelfree.Boxes); ok || s.writesBoxes() {
-		resp.Boxes = make([]Box, len(boxes))
-		for i, b := range boxes {
-			resp.Boxes[i] = Box{X0: b.X0, Y0: b.Y0, X1: b.X1, Y1: b.Y1, Score: b.Score, Class: b.Class, Name: s.className(b.Class)}
-		}
-	}
-	return resp
 }
 
 func (s *Server) className(i int) string {

@@ -225,6 +225,9 @@ func (s *Server) init() error {
 			s.classes = s.Model.Classes
 		}
 		s.initModelInfo()
+		if df, ok := s.Fetcher.(*DownloadFetcher); ok {
+			df.limitBytes(or(s.MaxBodyBytes, DefaultMaxBodyBytes))
+		}
 		s.metrics = newMetrics()
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -389,8 +392,9 @@ func (s *Server) authed(h http.Handler, predict bool) http.Handler {
 			aerr := &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong bearer token"}
 			s.writeError(w, r, aerr)
 			if predict {
-				s.metrics.observe(aerr.Status, time.Since(start).Seconds(), aerr.Code)
-				s.logRequest(r, aerr.Status, aerr.Code, "", time.Since(start), aerr)
+				end := time.Now()
+				s.metrics.observe(aerr.Status, end.Sub(start).Seconds(), aerr.Code)
+				s.logRequest(r, aerr.Status, aerr.Code, "", start, end, aerr)
 			}
 			return
 		}

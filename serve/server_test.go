@@ -423,3 +423,37 @@ func TestPredictWebP(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode, "%v", v)
 	assert.Equal(t, "webp", v["image"].(map[string]any)["format"])
 }
+
+// TestDownloadFetcherTakesTheBodyLimit checks that a default DownloadFetcher
+// stops reading at the Server's MaxBodyBytes (the smallest of the Servers
+// sharing it), not at the dataset.Downloader's larger default.
+func TestDownloadFetcherTakesTheBodyLimit(t *testing.T) {
+	model := loadModel(t, &brightDetector{})
+	df := &DownloadFetcher{}
+	for _, limit := range []int64{50_000, 20_000, 0} {
+		srv := &Server{Model: model, Fetcher: df, MaxBodyBytes: limit}
+		_, err := srv.Handler()
+		require.NoError(t, err)
+		defer srv.Close()
+	}
+	_, err := df.Fetch(context.Background(), "http://127.0.0.1:1/a.png")
+	assert.ErrorIs(t, err, ErrURLRefused, "the guard still refuses loopback")
+	assert.EqualValues(t, 20_000, df.d.MaxBytes)
+
+	def := &DownloadFetcher{}
+	srv := &Server{Model: model, Fetcher: def}
+	_, err = srv.Handler()
+	require.NoError(t, err)
+	defer srv.Close()
+	def.Fetch(context.Background(), "http://127.0.0.1:1/a.png")
+	assert.Zero(t, def.d.MaxBytes, "the Downloader's default when it is below the Server's")
+
+	own := &dataset.Downloader{MaxBytes: 1 << 30}
+	custom := &DownloadFetcher{Downloader: own}
+	srv = &Server{Model: model, Fetcher: custom, MaxBodyBytes: 1000}
+	_, err = srv.Handler()
+	require.NoError(t, err)
+	defer srv.Close()
+	custom.Fetch(context.Background(), "http://127.0.0.1:1/a.png")
+	assert.Same(t, own, custom.d, "a Downloader of the caller's is used as given")
+}
