@@ -28,6 +28,7 @@ type ccState struct {
 	nbTo     []int32
 	nbList   []int32
 	nbParts  [][]int32 // per band, while listing neighbours
+	nbSeen   [][]int32 // per band: the component whose list has each component
 	parts    []runPart // per band, while extracting runs
 }
 
@@ -282,6 +283,7 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 	wk := max(1, min(workers, nc))
 	for len(c.nbParts) < wk {
 		c.nbParts = append(c.nbParts, nil)
+		c.nbSeen = append(c.nbSeen, nil)
 	}
 	if cols != nil {
 		c.col = grow(c.col, 3*nc)
@@ -370,48 +372,46 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 // c.nbParts[band][c.nbFrom[k]:c.nbTo[k]].
 func (c *ccState) neighbours(band, k0, k1 int, minSize int32) {
 	buf := c.nbParts[band][:0]
+	// seen[o] == k: o is on k's list already.
+	seen := grow(c.nbSeen[band], len(c.size))
+	for i := range seen {
+		seen[i] = -1
+	}
 	h := len(c.rowStart) - 1
 	for k := k0; k < k1; k++ {
-		from := len(buf)
-		c.nbFrom[k] = int32(from)
+		c.nbFrom[k] = int32(len(buf))
 		if c.size[k] < minSize {
+			k := int32(k)
+			seen[k] = k
+			add := func(o int32) {
+				if seen[o] != k {
+					seen[o] = k
+					buf = append(buf, o)
+				}
+			}
 			for _, r := range c.order[c.ostart[k]:c.ostart[k+1]] {
 				y := int(c.ry[r])
 				if r > c.rowStart[y] {
-					buf = addNeighbour(buf, from, int32(k), c.comp[r-1])
+					add(c.comp[r-1])
 				}
 				if r+1 < c.rowStart[y+1] {
-					buf = addNeighbour(buf, from, int32(k), c.comp[r+1])
+					add(c.comp[r+1])
 				}
 				if y > 0 {
 					for i := c.up[r]; i < c.rowStart[y] && c.x0[i] < c.x1[r]; i++ {
-						buf = addNeighbour(buf, from, int32(k), c.comp[i])
+						add(c.comp[i])
 					}
 				}
 				if y+1 < h {
 					for i := c.down[r]; i < c.rowStart[y+2] && c.x0[i] < c.x1[r]; i++ {
-						buf = addNeighbour(buf, from, int32(k), c.comp[i])
+						add(c.comp[i])
 					}
 				}
 			}
 		}
 		c.nbTo[k] = int32(len(buf))
 	}
-	c.nbParts[band] = buf
-}
-
-// addNeighbour appends component o to the list buf[from:] of component
-// k's neighbours unless it is k or there already.
-func addNeighbour(buf []int32, from int, k, o int32) []int32 {
-	if o == k {
-		return buf
-	}
-	for _, x := range buf[from:] {
-		if x == o {
-			return buf
-		}
-	}
-	return append(buf, o)
+	c.nbParts[band], c.nbSeen[band] = buf, seen
 }
 
 // colourSums fills c.col for pieces [k0, k1): the exact Lab sums of small

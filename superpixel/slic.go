@@ -157,9 +157,9 @@ type center struct {
 	l, a, b, x, y float32
 }
 
-// workspace holds one Segment call's buffers; they are pooled so a
-// long-running program segments image after image without allocating
-// them again.
+// workspace holds one Segment call's buffers; they are kept (see
+// workspaces) so a long-running program segments image after image
+// without allocating them again.
 type workspace struct {
 	l, a, b    []int16   // fixed-point Lab planes (see labScale)
 	lf, af, bf []float32 // the same as float32, for the AVX-512 kernel
@@ -176,10 +176,30 @@ type workspace struct {
 	cc         ccState
 }
 
-var workspaces sync.Pool
+// workspaces keeps the workspaces of finished Segment calls for the next
+// ones: at most GOMAXPROCS of them, each from an image of at most
+// maxKeptPixels. Unlike a sync.Pool, it keeps them across garbage
+// collections: allocating and faulting in the buffers again after every
+// collection (every photo or two in a program with a small heap) costs a
+// good part of segmenting a photo.
+var workspaces struct {
+	sync.Mutex
+	free []*workspace
+}
+
+// maxKeptPixels bounds the images whose workspaces are kept: those of
+// larger images (tens of bytes per pixel) go to the garbage collector.
+const maxKeptPixels = 1 << 21
 
 func getWorkspace(n int) *workspace {
-	ws, _ := workspaces.Get().(*workspace)
+	var ws *workspace
+	workspaces.Lock()
+	if k := len(workspaces.free); k > 0 {
+		ws = workspaces.free[k-1]
+		workspaces.free[k-1] = nil
+		workspaces.free = workspaces.free[:k-1]
+	}
+	workspaces.Unlock()
 	if ws == nil {
 		ws = &workspace{}
 	}
@@ -190,6 +210,18 @@ func getWorkspace(n int) *workspace {
 	ws.lab = grow(ws.lab, n+slack)[:n]
 	ws.dist = grow(ws.dist, n)
 	return ws
+}
+
+// putWorkspace keeps ws for a later call, if there is room.
+func putWorkspace(ws *workspace) {
+	if len(ws.lab) > maxKeptPixels {
+		return
+	}
+	workspaces.Lock()
+	if len(workspaces.free) < runtime.GOMAXPROCS(0) {
+		workspaces.free = append(workspaces.free, ws)
+	}
+	workspaces.Unlock()
 }
 
 const slack = 16
@@ -233,7 +265,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	workers = max(1, min(workers, h))
 
 	ws := getWorkspace(n)
-	defer workspaces.Put(ws)
+	defer putWorkspace(ws)
 
 	// Colour conversion, row bands in parallel.
 	lut := labTables()

@@ -14,6 +14,14 @@ skimage, Go, for every photo in every round) so both see the same machine
 load. Two figures are printed: wall-clock MP/s (what a caller waits; the
 labelfree side gains from its second core) and MP/s per CPU-second (each
 process's user+system time; robust to other load on a shared machine).
+
+scikit-image's slic is single-threaded, but the rgb2lab inside it calls
+NumPy's multithreaded BLAS, whose idle worker threads keep spinning for a
+while after each call, on the cores the labelfree calls that follow are
+timed on. The script therefore starts BLAS and OpenMP with one thread
+(unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS is set): scikit-image's
+own speed is the same either way (1.47 MP/s with one thread, 1.36-1.50
+with the default, in the runs of 2026-12-05).
 """
 import argparse
 import glob
@@ -21,6 +29,9 @@ import os
 import subprocess
 import sys
 import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 PHOTOS = "/usr/share/darknet/data"
 
