@@ -2,13 +2,13 @@ package serve
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/internal/servetest"
 )
 
 // BenchmarkHandler measures the handler's own cost per request, without
@@ -30,7 +30,7 @@ func BenchmarkHandler(b *testing.B) {
 	}{
 		{"bytes-only/jpeg", &byteCounter{}, jpegBytes(b, img), "image/jpeg"},
 		{"bytes-only/png", &byteCounter{}, pngBytes(b, img), "image/png"},
-		{"trivial/jpeg", &trivialStage{}, jpegBytes(b, img), "image/jpeg"},
+		{"trivial/jpeg", &servetest.Trivial{}, jpegBytes(b, img), "image/jpeg"},
 		{"decode/jpeg", &brightDetector{}, jpegBytes(b, img), "image/jpeg"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -86,25 +86,4 @@ func (w *discardWriter) WriteHeader(code int) {
 func (w *discardWriter) Write(b []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return len(b), nil
-}
-
-// trivialStage is bench/serve's trivial pipeline: it reads the image's
-// bytes and writes two probabilities, a prediction and a box.
-type trivialStage struct{}
-
-func (*trivialStage) Info() labelfree.StageInfo {
-	return labelfree.StageInfo{Name: "trivial", Reads: []labelfree.ColumnRef{labelfree.ImageBytes.Ref()},
-		Writes: []labelfree.ColumnRef{labelfree.Probabilities.Ref(), labelfree.Prediction.Ref(), labelfree.Boxes.Ref()}}
-}
-
-func (*trivialStage) Transform(ctx context.Context, r *labelfree.Row) error {
-	b, err := labelfree.MustGet(r, labelfree.ImageBytes)
-	if err != nil {
-		return err
-	}
-	p := float64(len(b)%100) / 100
-	labelfree.Set(r, labelfree.Probabilities, []float64{1 - p, p})
-	labelfree.Set(r, labelfree.Prediction, 1)
-	labelfree.Set(r, labelfree.Boxes, []labelfree.Box{{X0: 10, Y0: 20, X1: 110, Y1: 90, Score: p, Class: 1}})
-	return nil
 }

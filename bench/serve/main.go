@@ -51,6 +51,7 @@ import (
 	"github.com/labelfree/labelfree/dataset/synth"
 	"github.com/labelfree/labelfree/detect"
 	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/internal/servetest"
 	"github.com/labelfree/labelfree/serve"
 )
 
@@ -294,26 +295,6 @@ func floorHandler(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"bytes":%d,"prediction":1}`+"\n", n)
 }
 
-// trivial reads the image's bytes and writes fixed outputs.
-type trivial struct{}
-
-func (*trivial) Info() labelfree.StageInfo {
-	return labelfree.StageInfo{Name: "trivial", Reads: []labelfree.ColumnRef{labelfree.ImageBytes.Ref()},
-		Writes: []labelfree.ColumnRef{labelfree.Probabilities.Ref(), labelfree.Prediction.Ref(), labelfree.Boxes.Ref()}}
-}
-
-func (*trivial) Transform(ctx context.Context, r *labelfree.Row) error {
-	b, err := labelfree.MustGet(r, labelfree.ImageBytes)
-	if err != nil {
-		return err
-	}
-	p := float64(len(b)%100) / 100
-	labelfree.Set(r, labelfree.Probabilities, []float64{1 - p, p})
-	labelfree.Set(r, labelfree.Prediction, 1)
-	labelfree.Set(r, labelfree.Boxes, []labelfree.Box{{X0: 10, Y0: 20, X1: 110, Y1: 90, Score: p, Class: 1}})
-	return nil
-}
-
 // decoder reads the decoded image and boxes it whole.
 type decoder struct{}
 
@@ -435,7 +416,7 @@ func runServer(kind string) {
 		go (&http.Server{Handler: http.HandlerFunc(floorHandler)}).Serve(ln)
 		close(done)
 	case "trivial":
-		model = &labelfree.PipelineModel{Stages: []labelfree.Stage{&trivial{}}}
+		model = &labelfree.PipelineModel{Stages: []labelfree.Stage{&servetest.Trivial{}}}
 	case "decode":
 		model = &labelfree.PipelineModel{Stages: []labelfree.Stage{&decoder{}}}
 	case "model":
