@@ -1,0 +1,108 @@
+package nn
+
+import "math"
+
+// Vector kernels of the engine: a 3×3 depthwise convolution over a padded
+// plane and the bias/residual/clamp epilogue of a GEMM. On amd64 with
+// AVX2+FMA they run as assembly (simd_amd64.s); elsewhere, and with the
+// purego build tag, as the plain Go below.
+
+// negZero is the identity of float32 addition (x + -0 == x for every x,
+// -0 included), used as the bias when there is none.
+var negZero = float32(math.Copysign(0, -1))
+
+var (
+	negInf = float32(math.Inf(-1))
+	posInf = float32(math.Inf(1))
+)
+
+// clampBounds returns the bounds of an activation that is a clamp (none,
+// Relu, Clip) and true, or false for any other activation.
+func (a act) clampBounds() (lo, hi float32, ok bool) {
+	switch a.kind {
+	case actNone:
+		return negInf, posInf, true
+	case actRelu:
+		return 0, posInf, true
+	case actClip:
+		return a.a, a.b, true
+	}
+	return 0, 0, false
+}
+
+// biasClip sets x[i] = clamp(x[i] + bias + sum[i], lo, hi) (sum may be nil),
+// where clamp keeps NaN, as the Go comparisons v < lo, v > hi do.
+func biasClip(x, sum []float32, bias, lo, hi float32) {
+	if len(x) == 0 {
+		return
+	}
+	if sum != nil {
+		sum = sum[:len(x)]
+	}
+	if haveAVX2 {
+		var sp *float32
+		if sum != nil {
+			sp = &sum[0]
+		}
+		biasClipAVX2(&x[0], sp, len(x), bias, lo, hi)
+		return
+	}
+	biasClipGo(x, sum, bias, lo, hi)
+}
+
+func biasClipGo(x, sum []float32, bias, lo, hi float32) {
+	for i, v := range x {
+		v += bias
+		if sum != nil {
+			v += sum[i]
+		}
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		x[i] = v
+	}
+}
+
+// dwRows computes oh rows of ow outputs of a 3×3 depthwise convolution over
+// a padded source: dst[y*ow+x] = clamp(bias + Σ_t w[t]·src[off[t]+y*step+x],
+// lo, hi) (clamp as in biasClip). Every tap must stay inside src.
+func dwRows(dst []float32, ow, oh int, src []float32, off *[9]int, step int, w *[9]float32, bias, lo, hi float32) {
+	if ow <= 0 || oh <= 0 {
+		return
+	}
+	dst = dst[:ow*oh]
+	for _, o := range off {
+		if o < 0 || o+(oh-1)*step+ow > len(src) {
+			panic("nn: dwRows tap out of range")
+		}
+	}
+	if haveAVX2 {
+		var taps [9]*float32
+		for t, o := range off {
+			taps[t] = &src[o]
+		}
+		dw3x3AVX2(&dst[0], ow, oh, &taps, 4*step, w, bias, lo, hi)
+		return
+	}
+	dwRowsGo(dst, ow, oh, src, off, step, w, bias, lo, hi)
+}
+
+func dwRowsGo(dst []float32, ow, oh int, src []float32, off *[9]int, step int, w *[9]float32, bias, lo, hi float32) {
+	for y := 0; y < oh; y++ {
+		d := dst[y*ow : (y+1)*ow]
+		for x := range d {
+			d[x] = bias
+		}
+		for t, o := range off {
+			s := src[o+y*step:][:ow]
+			wv := w[t]
+			for x := range d {
+				d[x] += wv * s[x]
+			}
+		}
+		biasClipGo(d, nil, negZero, lo, hi)
+	}
+}

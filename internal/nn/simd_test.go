@@ -1,0 +1,140 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+// TestBiasClip checks biasClip (assembly where the CPU has AVX2) against a
+// plain loop on odd lengths, with and without a residual, NaN included.
+func TestBiasClip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 3, 7, 8, 9, 15, 31, 32, 33, 63, 100, 257} {
+		for _, withSum := range []bool{false, true} {
+			for _, b := range [][2]float32{{negInf, posInf}, {0, posInf}, {0, 6}, {-0.5, 0.25}} {
+				x := randSlice(r, n)
+				if n > 2 {
+					x[n/2] = float32(math.NaN())
+				}
+				var sum []float32
+				if withSum {
+					sum = randSlice(r, n)
+				}
+				bias := float32(r.NormFloat64())
+				want := append([]float32(nil), x...)
+				for i := range want {
+					v := want[i] + bias
+					if sum != nil {
+						v += sum[i]
+					}
+					if v < b[0] {
+						v = b[0]
+					}
+					if v > b[1] {
+						v = b[1]
+					}
+					want[i] = v
+				}
+				biasClip(x, sum, bias, b[0], b[1])
+				for i := range x {
+					if !(x[i] == want[i] || math.IsNaN(float64(x[i])) && math.IsNaN(float64(want[i]))) {
+						t.Fatalf("n=%d sum=%v bounds=%v: [%d] = %v, want %v", n, withSum, b, i, x[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	// adding negZero is the identity, -0 included
+	x := []float32{float32(math.Copysign(0, -1)), 0, 1}
+	biasClip(x, nil, negZero, negInf, posInf)
+	if !math.Signbit(float64(x[0])) || math.Signbit(float64(x[1])) {
+		t.Fatalf("signed zeros changed: %v", x)
+	}
+}
+
+// TestDepthwiseFastPath compares the padded-plane 3×3 depthwise kernel
+// (dwRows, assembly where available) with the general direct loop on odd
+// sizes, both strides, asymmetric pads, fused residuals and activations.
+func TestDepthwiseFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	acts := []act{{}, {kind: actRelu}, {kind: actClip, a: 0, b: 6}, {kind: actHardSwish}}
+	for _, sz := range [][2]int{{1, 1}, {2, 3}, {5, 7}, {9, 17}, {13, 33}, {8, 16}, {24, 41}} {
+		for _, st := range [][2]int{{1, 1}, {2, 2}, {1, 2}, {2, 1}} {
+			for _, pad := range [][4]int{{1, 1, 1, 1}, {0, 0, 1, 1}, {0, 0, 0, 0}, {2, 0, 0, 3}} {
+				H, W := sz[0], sz[1]
+				oh := (H+pad[0]+pad[2]-3)/st[0] + 1
+				ow := (W+pad[1]+pad[3]-3)/st[1] + 1
+				if oh <= 0 || ow <= 0 {
+					continue
+				}
+				for k, a := range acts {
+					withSum := k%2 == 1
+					n, c := 2, 3
+					base := dwTask{x: randSlice(r, n*c*H*W), w: randSlice(r, c*9), b: randSlice(r, c), c: c, H: H, W: W,
+						kh: 3, kw: 3, oh: oh, ow: ow, sh: st[0], sw: st[1], dh: 1, dw: 1, pt: pad[0], pl: pad[1], act: a}
+					if withSum {
+						base.sum = randSlice(r, n*c*oh*ow)
+					}
+					want, got := base, base
+					want.y = make([]float32, n*c*oh*ow)
+					got.y = make([]float32, n*c*oh*ow)
+					for i := 0; i < n*c; i++ {
+						want.doGeneral(i)
+					}
+					size := got.setup()
+					if !got.fast {
+						t.Fatalf("fast path not taken for %v stride %v pads %v", sz, st, pad)
+					}
+					got.scratch[1] = make([]float32, size)
+					for i := 0; i < n*c; i++ {
+						got.doW(1, i)
+					}
+					name := fmt.Sprintf("%dx%d stride %v pads %v act %d sum %v", H, W, st, pad, a.kind, withSum)
+					for i := range want.y {
+						if d := math.Abs(float64(got.y[i] - want.y[i])); d > 1e-5*(1+math.Abs(float64(want.y[i]))) {
+							t.Fatalf("%s: [%d] = %v, want %v", name, i, got.y[i], want.y[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDwRowsGoMatchesAssembly checks the portable dwRows loop against the
+// assembly one on rows whose lengths are not multiples of 8 or 16.
+func TestDwRowsGoMatchesAssembly(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2 kernel on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, ow := range []int{1, 5, 8, 13, 16, 23, 40} {
+		oh, step := 3, ow+5
+		src := randSlice(r, (oh+3)*step)
+		var off [9]int
+		for k := range off {
+			off[k] = (k/3)*step + k%3
+		}
+		var w [9]float32
+		copy(w[:], randSlice(r, 9))
+		want := make([]float32, ow*oh)
+		got := make([]float32, ow*oh)
+		dwRowsGo(want, ow, oh, src, &off, step, &w, 0.5, -1, 1)
+		dwRows(got, ow, oh, src, &off, step, &w, 0.5, -1, 1)
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-5 {
+				t.Fatalf("ow=%d: [%d] = %v, want %v", ow, i, got[i], want[i])
+			}
+		}
+	}
+}
