@@ -317,34 +317,39 @@ func (t *dwTask) doW(w, i int) {
 // pad copies one input plane into buf: phase ph, row r, column j holds
 // input (r-pt, j*sw+ph-pl), or zero outside the input.
 func (t *dwTask) pad(buf, src []float32) {
-	R, L, s := t.R, t.L, t.sw
+	R, L := t.R, t.L
 	for r := 0; r < R; r++ {
 		iy := r - t.pt
-		for ph := 0; ph < s; ph++ {
-			row := buf[(ph*R+r)*L : (ph*R+r+1)*L]
+		row := buf[r*L : (r+1)*L]
+		if t.sw == 2 {
+			odd := buf[(R+r)*L : (R+r+1)*L]
+			clear(row)
+			clear(odd)
 			if iy < 0 || iy >= t.H {
-				clear(row)
 				continue
 			}
+			// even phase j holds input column 2j-pl, odd phase 2j+1-pl
 			srow := src[iy*t.W : (iy+1)*t.W]
-			// valid j: 0 <= j*s+ph-pl < W
-			lo := max(0, (t.pl-ph+s-1)/s)
-			hi := 0
-			if t.W+t.pl-ph > 0 {
-				hi = (t.W + t.pl - ph + s - 1) / s
+			p := t.pl / 2
+			if t.pl%2 == 0 {
+				deinterleave(row[min(p, L):], odd[min(p, L):], srow)
+			} else {
+				deinterleave(odd[min(p, L):], row[min(p+1, L):], srow)
 			}
-			hi = min(hi, L)
-			lo = min(lo, hi)
-			clear(row[:lo])
-			clear(row[hi:])
-			if s == 1 && lo < hi {
-				copy(row[lo:hi], srow[lo-t.pl:])
-				continue
-			}
-			base := ph - t.pl
-			for j := lo; j < hi; j++ {
-				row[j] = srow[j*s+base]
-			}
+			continue
+		}
+		if iy < 0 || iy >= t.H {
+			clear(row)
+			continue
+		}
+		srow := src[iy*t.W : (iy+1)*t.W]
+		// column j holds input column j-pl
+		lo := min(t.pl, L)
+		hi := min(t.pl+t.W, L)
+		clear(row[:lo])
+		clear(row[hi:])
+		if lo < hi {
+			copy(row[lo:hi], srow[lo-t.pl:])
 		}
 	}
 }

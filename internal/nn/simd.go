@@ -106,3 +106,23 @@ func dwRowsGo(dst []float32, ow, oh int, src []float32, off *[9]int, step int, w
 		biasClipGo(d, nil, negZero, lo, hi)
 	}
 }
+
+// deinterleave sets ev[i] = src[2i] and od[i] = src[2i+1] for every i where
+// both sides exist.
+func deinterleave(ev, od, src []float32) {
+	n := min(len(src)/2, len(ev), len(od))
+	i := 0
+	if haveAVX2 && n >= 8 {
+		i = n &^ 7
+		deint2AVX2(&ev[0], &od[0], &src[0], i)
+	}
+	for ; i < n; i++ {
+		ev[i], od[i] = src[2*i], src[2*i+1]
+	}
+	for i := n; i < len(ev) && 2*i < len(src); i++ {
+		ev[i] = src[2*i]
+	}
+	for i := n; i < len(od) && 2*i+1 < len(src); i++ {
+		od[i] = src[2*i+1]
+	}
+}

@@ -16,3 +16,8 @@ func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step int, w *[9]floa
 //
 //go:noescape
 func biasClipAVX2(dst, sum *float32, n int, bias, lo, hi float32)
+
+// deint2AVX2 is the assembly form of deinterleave for a multiple of 8.
+//
+//go:noescape
+func deint2AVX2(ev, od, src *float32, n int)

@@ -251,3 +251,33 @@ sum1:
 done:
 	VZEROUPPER
 	RET
+
+// func deint2AVX2(ev, od, src *float32, n int)
+//
+// ev[i] = src[2i], od[i] = src[2i+1] for i in [0, n); n is a multiple of 8.
+TEXT ·deint2AVX2(SB), NOSPLIT, $0-32
+	MOVQ ev+0(FP), DI
+	MOVQ od+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ deintdone
+
+deintloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ deintloop
+
+deintdone:
+	VZEROUPPER
+	RET

@@ -9,3 +9,5 @@ func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step int, w *[9]floa
 }
 
 func biasClipAVX2(dst, sum *float32, n int, bias, lo, hi float32) { panic("unreachable") }
+
+func deint2AVX2(ev, od, src *float32, n int) { panic("unreachable") }

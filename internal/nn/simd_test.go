@@ -70,7 +70,7 @@ func TestDepthwiseFastPath(t *testing.T) {
 	acts := []act{{}, {kind: actRelu}, {kind: actClip, a: 0, b: 6}, {kind: actHardSwish}}
 	for _, sz := range [][2]int{{1, 1}, {2, 3}, {5, 7}, {9, 17}, {13, 33}, {8, 16}, {24, 41}} {
 		for _, st := range [][2]int{{1, 1}, {2, 2}, {1, 2}, {2, 1}} {
-			for _, pad := range [][4]int{{1, 1, 1, 1}, {0, 0, 1, 1}, {0, 0, 0, 0}, {2, 0, 0, 3}} {
+			for _, pad := range [][4]int{{1, 1, 1, 1}, {0, 0, 1, 1}, {0, 0, 0, 0}, {2, 0, 0, 3}, {1, 3, 0, 1}, {0, 2, 2, 2}} {
 				H, W := sz[0], sz[1]
 				oh := (H+pad[0]+pad[2]-3)/st[0] + 1
 				ow := (W+pad[1]+pad[3]-3)/st[1] + 1
@@ -134,6 +134,38 @@ func TestDwRowsGoMatchesAssembly(t *testing.T) {
 		for i := range want {
 			if d := math.Abs(float64(got[i] - want[i])); d > 1e-5 {
 				t.Fatalf("ow=%d: [%d] = %v, want %v", ow, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestDeinterleave checks the even/odd split on odd lengths and unequal
+// destinations against a plain loop.
+func TestDeinterleave(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 7, 15, 16, 17, 33, 64, 65} {
+		for _, d := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {5, 3}} {
+			src := randSlice(r, n)
+			ne, no := (n+1)/2+d[0], n/2+d[1]
+			ev, od := make([]float32, ne), make([]float32, no)
+			deinterleave(ev, od, src)
+			for i := range ev {
+				want := float32(0)
+				if 2*i < n {
+					want = src[2*i]
+				}
+				if ev[i] != want {
+					t.Fatalf("n=%d: ev[%d] = %v, want %v", n, i, ev[i], want)
+				}
+			}
+			for i := range od {
+				want := float32(0)
+				if 2*i+1 < n {
+					want = src[2*i+1]
+				}
+				if od[i] != want {
+					t.Fatalf("n=%d: od[%d] = %v, want %v", n, i, od[i], want)
+				}
 			}
 		}
 	}
