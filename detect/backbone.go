@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"image"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/image/draw"
 
@@ -120,24 +122,74 @@ func (b *backbone) normalise(dst []float32, rgba *image.RGBA) {
 }
 
 // run computes the feature maps of n prepared images in x (n·3·inW·inH
-// values) into dst (n·len() values).
+// values) into dst (n·len() values). Images go through the network one at
+// a time, so that every layer's activations of one image stay in the
+// caches; with several threads and images, each thread runs whole images
+// on its own session, and a single image spreads its layers over threads.
 func (b *backbone) run(ctx context.Context, x []float32, n int, dst []float32, threads int) error {
-	s, _ := b.sessions.Get().(*nn.Session)
-	if s == nil {
-		s = b.model.NewSession()
-	}
-	defer b.sessions.Put(s)
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	s.SetThreads(threads)
-	out := []*nn.Tensor{{}}
-	if err := s.Run(ctx, []*nn.Tensor{{Shape: []int{n, 3, b.inH, b.inW}, Data: x}}, out); err != nil {
+	px := 3 * b.inW * b.inH
+	workers := min(threads, n)
+	if workers <= 1 {
+		for i := range n {
+			if err := b.runOne(ctx, x[i*px:(i+1)*px], dst[i*b.len():(i+1)*b.len()], threads); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make([]error, workers)
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := b.runOne(ctx, x[i*px:(i+1)*px], dst[i*b.len():(i+1)*b.len()], threads/workers); err != nil {
+					errs[w] = err
+					next.Store(int64(n))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// backboneSession is a Session with its input and output tensors, pooled
+// so that a pass allocates nothing.
+type backboneSession struct {
+	s       *nn.Session
+	in, out []*nn.Tensor
+}
+
+// runOne computes the feature map of one prepared image x into dst.
+func (b *backbone) runOne(ctx context.Context, x, dst []float32, threads int) error {
+	bs, _ := b.sessions.Get().(*backboneSession)
+	if bs == nil {
+		bs = &backboneSession{s: b.model.NewSession(), in: []*nn.Tensor{{Shape: []int{1, 3, b.inH, b.inW}}}, out: []*nn.Tensor{{}}}
+	}
+	defer b.sessions.Put(bs)
+	bs.s.SetThreads(threads)
+	bs.in[0].Data = x
+	err := bs.s.Run(ctx, bs.in, bs.out)
+	bs.in[0].Data = nil
+	if err != nil {
 		return fmt.Errorf("detect: backbone: %w", err)
 	}
-	if len(out[0].Data) != n*b.len() {
-		return fmt.Errorf("detect: backbone returned %d values for %d images", len(out[0].Data), n)
+	if len(bs.out[0].Data) != b.len() {
+		return fmt.Errorf("detect: backbone returned %d values for one image, want %d", len(bs.out[0].Data), b.len())
 	}
-	copy(dst, out[0].Data)
+	copy(dst, bs.out[0].Data)
 	return nil
 }
