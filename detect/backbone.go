@@ -26,6 +26,7 @@ const DefaultFeatureLayer = "block_12_add"
 type backbone struct {
 	model    *nn.Model
 	onnx     []byte // nil for the embedded MobileNetV2
+	engine   features.Engine
 	layer    string
 	inW, inH int
 	// C, H, W are the feature map's channels, rows and columns.
@@ -38,9 +39,10 @@ type backbone struct {
 // the same network, layer and input size (a Model is immutable).
 var modelCache sync.Map // key string → *nn.Model
 
-// loadBackbone loads onnxBytes (nil means the embedded MobileNetV2), makes
-// its image input accept w×h, cuts it at layer and measures the feature map.
-func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32) (*backbone, error) {
+// loadBackbone loads onnxBytes (nil means the embedded MobileNetV2) to run
+// on engine, makes its image input accept w×h, cuts it at layer and
+// measures the feature map.
+func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32, engine features.Engine) (*backbone, error) {
 	src := onnxBytes
 	if src == nil {
 		src = features.MobileNetV2ONNX()
@@ -52,7 +54,16 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 		std = [3]float32{1, 1, 1}
 	}
 	sum := sha256.Sum256(src)
-	key := fmt.Sprintf("%x/%s/%dx%d", sum[:8], layer, w, h)
+	var ne nn.Engine
+	switch engine {
+	case features.PureGo:
+		ne = nn.EngineGo
+	case features.ONNXRuntime:
+		ne = nn.EngineONNXRuntime
+	default:
+		return nil, fmt.Errorf("detect: unknown backbone engine %v", engine)
+	}
+	key := fmt.Sprintf("%x/%s/%dx%d/%v", sum[:8], layer, w, h, engine)
 	var m *nn.Model
 	if v, ok := modelCache.Load(key); ok {
 		m = v.(*nn.Model)
@@ -61,13 +72,14 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 		m, err = nn.Load(bytes.NewReader(src), &nn.Options{
 			InputShapes: map[string][]int{"": {-1, 3, h, w}}, // the image input, any batch
 			Outputs:     []string{layer},
+			Engine:      ne,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("detect: loading backbone at %dx%d, cut at %q: %w", w, h, layer, err)
 		}
 		modelCache.Store(key, m)
 	}
-	b := &backbone{model: m, onnx: onnxBytes, layer: layer, inW: w, inH: h, mean: mean, std: std}
+	b := &backbone{model: m, onnx: onnxBytes, engine: engine, layer: layer, inW: w, inH: h, mean: mean, std: std}
 	// Load ran the cut network once at the input size (padding rules differ
 	// between exporters: this MobileNetV2 floors odd sizes, torchvision's
 	// ceil them), so the feature map's shape is known.
