@@ -280,15 +280,6 @@ func (t *dwTask) doW(w, i int) {
 		return
 	}
 	ch := i % t.c
-	src := t.x[i*t.H*t.W : (i+1)*t.H*t.W]
-	buf := t.scratch[w]
-	t.pad(buf, src)
-	var off [9]int
-	for ky := 0; ky < 3; ky++ {
-		for kx := 0; kx < 3; kx++ {
-			off[ky*3+kx] = ((kx%t.sw)*t.R+ky)*t.L + kx/t.sw
-		}
-	}
 	var wt [9]float32
 	copy(wt[:], t.w[ch*9:ch*9+9])
 	bv := negZero
@@ -301,7 +292,14 @@ func (t *dwTask) doW(w, i int) {
 	}
 	P := t.oh * t.ow
 	dst := t.y[i*P : (i+1)*P]
-	dwRows(dst, t.ow, t.oh, buf, &off, t.sh*t.L, &wt, bv, lo, hi)
+	buf := t.scratch[w]
+	t.pad(buf, t.x[i*t.H*t.W:(i+1)*t.H*t.W])
+	var taps [9][]float32
+	for k := range taps {
+		ky, kx := k/3, k%3
+		taps[k] = buf[((kx%t.sw)*t.R+ky)*t.L+kx/t.sw:]
+	}
+	dwRows(dst, t.ow, t.ow, t.oh, &taps, t.sh*t.L, &wt, bv, lo, hi)
 	if t.sum != nil {
 		lo, hi, clamp = t.act.clampBounds()
 		if !clamp {

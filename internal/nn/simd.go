@@ -66,38 +66,36 @@ func biasClipGo(x, sum []float32, bias, lo, hi float32) {
 	}
 }
 
-// dwRows computes oh rows of ow outputs of a 3×3 depthwise convolution over
-// a padded source: dst[y*ow+x] = clamp(bias + Σ_t w[t]·src[off[t]+y*step+x],
-// lo, hi) (clamp as in biasClip). Every tap must stay inside src.
-func dwRows(dst []float32, ow, oh int, src []float32, off *[9]int, step int, w *[9]float32, bias, lo, hi float32) {
+// dwRows computes oh rows of ow outputs of a 3×3 depthwise convolution:
+// dst[y*ds+x] = clamp(bias + Σ_t w[t]·taps[t][y*step+x], lo, hi) (clamp as
+// in biasClip). Every tap must hold (oh-1)*step+ow values.
+func dwRows(dst []float32, ds, ow, oh int, taps *[9][]float32, step int, w *[9]float32, bias, lo, hi float32) {
 	if ow <= 0 || oh <= 0 {
 		return
 	}
-	dst = dst[:ow*oh]
-	for _, o := range off {
-		if o < 0 || o+(oh-1)*step+ow > len(src) {
-			panic("nn: dwRows tap out of range")
-		}
+	dst = dst[:(oh-1)*ds+ow]
+	for _, tp := range taps {
+		_ = tp[(oh-1)*step+ow-1]
 	}
 	if haveAVX2 {
-		var taps [9]*float32
-		for t, o := range off {
-			taps[t] = &src[o]
+		var ptr [9]*float32
+		for t, tp := range taps {
+			ptr[t] = &tp[0]
 		}
-		dw3x3AVX2(&dst[0], ow, oh, &taps, 4*step, w, bias, lo, hi)
+		dw3x3AVX2(&dst[0], ow, oh, &ptr, 4*step, 4*ds, w, bias, lo, hi)
 		return
 	}
-	dwRowsGo(dst, ow, oh, src, off, step, w, bias, lo, hi)
+	dwRowsGo(dst, ds, ow, oh, taps, step, w, bias, lo, hi)
 }
 
-func dwRowsGo(dst []float32, ow, oh int, src []float32, off *[9]int, step int, w *[9]float32, bias, lo, hi float32) {
+func dwRowsGo(dst []float32, ds, ow, oh int, taps *[9][]float32, step int, w *[9]float32, bias, lo, hi float32) {
 	for y := 0; y < oh; y++ {
-		d := dst[y*ow : (y+1)*ow]
+		d := dst[y*ds : y*ds+ow]
 		for x := range d {
 			d[x] = bias
 		}
-		for t, o := range off {
-			s := src[o+y*step:][:ow]
+		for t, tp := range taps {
+			s := tp[y*step:][:ow]
 			wv := w[t]
 			for x := range d {
 				d[x] += wv * s[x]

@@ -10,7 +10,7 @@ var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // dw3x3AVX2 is the assembly form of dwRows for nine taps.
 //
 //go:noescape
-func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step int, w *[9]float32, bias, lo, hi float32)
+func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step, dstep int, w *[9]float32, bias, lo, hi float32)
 
 // biasClipAVX2 is the assembly form of biasClip.
 //

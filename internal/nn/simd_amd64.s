@@ -2,14 +2,26 @@
 
 #include "textflag.h"
 
-// func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step int, w *[9]float32, bias, lo, hi float32)
+// dwTailMask: 8 all-ones lanes then 8 zero lanes; the 8 lanes starting r
+// lanes before the middle select the first r.
+DATA ·dwTailMask<>+0(SB)/8, $-1
+DATA ·dwTailMask<>+8(SB)/8, $-1
+DATA ·dwTailMask<>+16(SB)/8, $-1
+DATA ·dwTailMask<>+24(SB)/8, $-1
+DATA ·dwTailMask<>+32(SB)/8, $0
+DATA ·dwTailMask<>+40(SB)/8, $0
+DATA ·dwTailMask<>+48(SB)/8, $0
+DATA ·dwTailMask<>+56(SB)/8, $0
+GLOBL ·dwTailMask<>(SB), RODATA|NOPTR, $64
+
+// func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step, dstep int, w *[9]float32, bias, lo, hi float32)
 //
 // For each of oh output rows and each x in [0, ow):
 // dst[x] = clamp(bias + sum_t w[t]*taps[t][x], lo, hi), with lo/hi applied
 // like Go's comparisons (NaN passes through). After a row, dst advances by
-// ow floats and every tap pointer by step bytes. oh must be >= 1.
-TEXT ·dw3x3AVX2(SB), NOSPLIT, $0-60
-	MOVQ w+40(FP), AX
+// dstep bytes and every tap pointer by step bytes. oh must be >= 1.
+TEXT ·dw3x3AVX2(SB), NOSPLIT, $0-68
+	MOVQ w+48(FP), AX
 	VBROADCASTSS 0(AX), Y0
 	VBROADCASTSS 4(AX), Y1
 	VBROADCASTSS 8(AX), Y2
@@ -19,9 +31,9 @@ TEXT ·dw3x3AVX2(SB), NOSPLIT, $0-60
 	VBROADCASTSS 24(AX), Y6
 	VBROADCASTSS 28(AX), Y7
 	VBROADCASTSS 32(AX), Y8
-	VBROADCASTSS bias+48(FP), Y9
-	VBROADCASTSS lo+52(FP), Y10
-	VBROADCASTSS hi+56(FP), Y11
+	VBROADCASTSS bias+56(FP), Y9
+	VBROADCASTSS lo+60(FP), Y10
+	VBROADCASTSS hi+64(FP), Y11
 	MOVQ taps+24(FP), AX
 	MOVQ 0(AX), BX
 	MOVQ 8(AX), CX
@@ -98,25 +110,38 @@ tail8:
 	ADDQ $8, AX
 
 tail1:
-	CMPQ AX, R13
-	JGE next
-	VMOVAPS X9, X12
-	VXORPS X13, X13, X13
-	VFMADD231SS (BX)(AX*4), X0, X12
-	VFMADD231SS (CX)(AX*4), X1, X13
-	VFMADD231SS (DX)(AX*4), X2, X12
-	VFMADD231SS (SI)(AX*4), X3, X13
-	VFMADD231SS (DI)(AX*4), X4, X12
-	VFMADD231SS (R8)(AX*4), X5, X13
-	VFMADD231SS (R9)(AX*4), X6, X12
-	VFMADD231SS (R10)(AX*4), X7, X13
-	VFMADD231SS (R11)(AX*4), X8, X12
-	VADDSS X13, X12, X12
-	VMAXSS X12, X10, X12
-	VMINSS X12, X11, X12
-	VMOVSS X12, (R12)(AX*4)
-	INCQ AX
-	JMP tail1
+	// the last 1 to 7 columns: masked loads and store
+	MOVQ R13, R14
+	SUBQ AX, R14
+	JLE next
+	NEGQ R14
+	LEAQ ·dwTailMask<>+32(SB), R13
+	VMOVDQU (R13)(R14*4), Y13
+	MOVQ ow+8(FP), R13
+	VMOVAPS Y9, Y12
+	VXORPS Y15, Y15, Y15
+	VMASKMOVPS (BX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y0, Y12
+	VMASKMOVPS (CX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y1, Y15
+	VMASKMOVPS (DX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y2, Y12
+	VMASKMOVPS (SI)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y3, Y15
+	VMASKMOVPS (DI)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y4, Y12
+	VMASKMOVPS (R8)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y5, Y15
+	VMASKMOVPS (R9)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y6, Y12
+	VMASKMOVPS (R10)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y7, Y15
+	VMASKMOVPS (R11)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y8, Y12
+	VADDPS Y15, Y12, Y12
+	VMAXPS Y12, Y10, Y12
+	VMINPS Y12, Y11, Y12
+	VMASKMOVPS Y12, Y13, (R12)(AX*4)
 
 next:
 	MOVQ step+32(FP), AX
@@ -129,7 +154,7 @@ next:
 	ADDQ AX, R9
 	ADDQ AX, R10
 	ADDQ AX, R11
-	LEAQ (R12)(R13*4), R12
+	ADDQ dstep+40(FP), R12
 	DECQ oh+16(FP)
 	JNZ row
 	VZEROUPPER

@@ -4,7 +4,7 @@ package nn
 
 const haveAVX2 = false
 
-func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step int, w *[9]float32, bias, lo, hi float32) {
+func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step, dstep int, w *[9]float32, bias, lo, hi float32) {
 	panic("unreachable")
 }
 

@@ -121,16 +121,17 @@ func TestDwRowsGoMatchesAssembly(t *testing.T) {
 	for _, ow := range []int{1, 5, 8, 13, 16, 23, 40} {
 		oh, step := 3, ow+5
 		src := randSlice(r, (oh+3)*step)
-		var off [9]int
-		for k := range off {
-			off[k] = (k/3)*step + k%3
+		var taps [9][]float32
+		for k := range taps {
+			taps[k] = src[(k/3)*step+k%3:]
 		}
 		var w [9]float32
 		copy(w[:], randSlice(r, 9))
-		want := make([]float32, ow*oh)
-		got := make([]float32, ow*oh)
-		dwRowsGo(want, ow, oh, src, &off, step, &w, 0.5, -1, 1)
-		dwRows(got, ow, oh, src, &off, step, &w, 0.5, -1, 1)
+		ds := ow + 3
+		want := make([]float32, oh*ds)
+		got := make([]float32, oh*ds)
+		dwRowsGo(want, ds, ow, oh, &taps, step, &w, 0.5, -1, 1)
+		dwRows(got, ds, ow, oh, &taps, step, &w, 0.5, -1, 1)
 		for i := range want {
 			if d := math.Abs(float64(got[i] - want[i])); d > 1e-5 {
 				t.Fatalf("ow=%d: [%d] = %v, want %v", ow, i, got[i], want[i])
