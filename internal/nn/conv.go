@@ -221,6 +221,7 @@ func (t *im2colTask) do(row int) {
 	}
 	hi = min(hi, t.ow)
 	lo = min(lo, hi)
+	var odd [256]float32 // the discarded phase of a stride-2 row
 	for oy := 0; oy < t.oh; oy++ {
 		d := dst[oy*t.ow : (oy+1)*t.ow]
 		iy := oy*t.sh - t.pt + ky*t.dh
@@ -236,6 +237,11 @@ func (t *im2colTask) do(row int) {
 		}
 		if t.sw == 1 {
 			copy(d[lo:hi], srow[lo+off:hi+off])
+			continue
+		}
+		if t.sw == 2 && hi-lo <= len(odd) {
+			// d[ox] = srow[2ox+off]: the even phase of srow from 2lo+off
+			deinterleave(d[lo:hi], odd[:hi-lo], srow[2*lo+off:])
 			continue
 		}
 		for ox := lo; ox < hi; ox++ {

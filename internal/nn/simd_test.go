@@ -171,3 +171,44 @@ func TestDeinterleave(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colStride2 checks the deinterleaving stride-2 im2col rows against
+// a direct gather on odd sizes and pads.
+func TestIm2colStride2(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, sz := range [][2]int{{1, 1}, {5, 7}, {9, 16}, {11, 33}, {4, 300}} {
+		for _, pad := range [][2]int{{0, 0}, {1, 1}, {3, 2}} {
+			for _, k := range [][2]int{{3, 3}, {7, 7}, {1, 2}} {
+				H, W := sz[0], sz[1]
+				oh := (H+2*pad[0]-k[0])/2 + 1
+				ow := (W+2*pad[1]-k[1])/2 + 1
+				if oh <= 0 || ow <= 0 {
+					continue
+				}
+				c := 2
+				x := randSlice(r, c*H*W)
+				K := c * k[0] * k[1]
+				task := im2colTask{x: x, col: make([]float32, K*oh*ow), H: H, W: W, kh: k[0], kw: k[1], oh: oh, ow: ow,
+					sh: 2, sw: 2, dh: 1, dw: 1, pt: pad[0], pl: pad[1]}
+				for row := 0; row < K; row++ {
+					task.do(row)
+				}
+				for row := 0; row < K; row++ {
+					kx, ky, ch := row%k[1], (row/k[1])%k[0], row/(k[0]*k[1])
+					for oy := 0; oy < oh; oy++ {
+						for ox := 0; ox < ow; ox++ {
+							iy, ix := oy*2-pad[0]+ky, ox*2-pad[1]+kx
+							want := float32(0)
+							if iy >= 0 && iy < H && ix >= 0 && ix < W {
+								want = x[(ch*H+iy)*W+ix]
+							}
+							if got := task.col[(row*oh+oy)*ow+ox]; got != want {
+								t.Fatalf("%v pad %v kernel %v: row %d (%d,%d) = %v, want %v", sz, pad, k, row, oy, ox, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
