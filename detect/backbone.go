@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"image"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/image/draw"
 
@@ -24,6 +26,7 @@ const DefaultFeatureLayer = "block_12_add"
 type backbone struct {
 	model    *nn.Model
 	onnx     []byte // nil for the embedded MobileNetV2
+	engine   features.Engine
 	layer    string
 	inW, inH int
 	// C, H, W are the feature map's channels, rows and columns.
@@ -36,9 +39,10 @@ type backbone struct {
 // the same network, layer and input size (a Model is immutable).
 var modelCache sync.Map // key string → *nn.Model
 
-// loadBackbone loads onnxBytes (nil means the embedded MobileNetV2), makes
-// its image input accept w×h, cuts it at layer and measures the feature map.
-func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32) (*backbone, error) {
+// loadBackbone loads onnxBytes (nil means the embedded MobileNetV2) to run
+// on engine, makes its image input accept w×h, cuts it at layer and
+// measures the feature map.
+func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32, engine features.Engine) (*backbone, error) {
 	src := onnxBytes
 	if src == nil {
 		src = features.MobileNetV2ONNX()
@@ -50,7 +54,16 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 		std = [3]float32{1, 1, 1}
 	}
 	sum := sha256.Sum256(src)
-	key := fmt.Sprintf("%x/%s/%dx%d", sum[:8], layer, w, h)
+	var ne nn.Engine
+	switch engine {
+	case features.PureGo:
+		ne = nn.EngineGo
+	case features.ONNXRuntime:
+		ne = nn.EngineONNXRuntime
+	default:
+		return nil, fmt.Errorf("detect: unknown backbone engine %v", engine)
+	}
+	key := fmt.Sprintf("%x/%s/%dx%d/%v", sum[:8], layer, w, h, engine)
 	var m *nn.Model
 	if v, ok := modelCache.Load(key); ok {
 		m = v.(*nn.Model)
@@ -59,13 +72,14 @@ func loadBackbone(onnxBytes []byte, layer string, w, h int, mean, std [3]float32
 		m, err = nn.Load(bytes.NewReader(src), &nn.Options{
 			InputShapes: map[string][]int{"": {-1, 3, h, w}}, // the image input, any batch
 			Outputs:     []string{layer},
+			Engine:      ne,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("detect: loading backbone at %dx%d, cut at %q: %w", w, h, layer, err)
 		}
 		modelCache.Store(key, m)
 	}
-	b := &backbone{model: m, onnx: onnxBytes, layer: layer, inW: w, inH: h, mean: mean, std: std}
+	b := &backbone{model: m, onnx: onnxBytes, engine: engine, layer: layer, inW: w, inH: h, mean: mean, std: std}
 	// Load ran the cut network once at the input size (padding rules differ
 	// between exporters: this MobileNetV2 floors odd sizes, torchvision's
 	// ceil them), so the feature map's shape is known.
@@ -120,24 +134,74 @@ func (b *backbone) normalise(dst []float32, rgba *image.RGBA) {
 }
 
 // run computes the feature maps of n prepared images in x (n·3·inW·inH
-// values) into dst (n·len() values).
+// values) into dst (n·len() values). Images go through the network one at
+// a time, so that every layer's activations of one image stay in the
+// caches; with several threads and images, each thread runs whole images
+// on its own session, and a single image spreads its layers over threads.
 func (b *backbone) run(ctx context.Context, x []float32, n int, dst []float32, threads int) error {
-	s, _ := b.sessions.Get().(*nn.Session)
-	if s == nil {
-		s = b.model.NewSession()
-	}
-	defer b.sessions.Put(s)
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	s.SetThreads(threads)
-	out := []*nn.Tensor{{}}
-	if err := s.Run(ctx, []*nn.Tensor{{Shape: []int{n, 3, b.inH, b.inW}, Data: x}}, out); err != nil {
+	px := 3 * b.inW * b.inH
+	workers := min(threads, n)
+	if workers <= 1 {
+		for i := range n {
+			if err := b.runOne(ctx, x[i*px:(i+1)*px], dst[i*b.len():(i+1)*b.len()], threads); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make([]error, workers)
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := b.runOne(ctx, x[i*px:(i+1)*px], dst[i*b.len():(i+1)*b.len()], threads/workers); err != nil {
+					errs[w] = err
+					next.Store(int64(n))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// backboneSession is a Session with its input and output tensors, pooled
+// so that a pass allocates nothing.
+type backboneSession struct {
+	s       *nn.Session
+	in, out []*nn.Tensor
+}
+
+// runOne computes the feature map of one prepared image x into dst.
+func (b *backbone) runOne(ctx context.Context, x, dst []float32, threads int) error {
+	bs, _ := b.sessions.Get().(*backboneSession)
+	if bs == nil {
+		bs = &backboneSession{s: b.model.NewSession(), in: []*nn.Tensor{{Shape: []int{1, 3, b.inH, b.inW}}}, out: []*nn.Tensor{{}}}
+	}
+	defer b.sessions.Put(bs)
+	bs.s.SetThreads(threads)
+	bs.in[0].Data = x
+	err := bs.s.Run(ctx, bs.in, bs.out)
+	bs.in[0].Data = nil
+	if err != nil {
 		return fmt.Errorf("detect: backbone: %w", err)
 	}
-	if len(out[0].Data) != n*b.len() {
-		return fmt.Errorf("detect: backbone returned %d values for %d images", len(out[0].Data), n)
+	if len(bs.out[0].Data) != b.len() {
+		return fmt.Errorf("detect: backbone returned %d values for one image, want %d", len(bs.out[0].Data), b.len())
 	}
-	copy(dst, out[0].Data)
+	copy(dst, bs.out[0].Data)
 	return nil
 }

@@ -269,6 +269,8 @@ type savedDetector struct {
 	// Backbone is nil for the MobileNetV2 embedded in package features.
 	Backbone []byte
 	Head     head
+	// Engine runs the backbone (absent, so PureGo, in older files).
+	Engine features.Engine
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler for labelfree.Save.
@@ -280,7 +282,7 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 	}
 	sd := savedDetector{Version: 1, Name: d.Name, Output: d.Output, Classes: d.Classes, InputWidth: d.InputWidth, InputHeight: d.InputHeight,
 		FeatureLayer: d.FeatureLayer, MinScore: d.MinScore, NMSIoU: d.NMSIoU, MaxDetections: d.MaxDetections, Batch: d.Batch,
-		Report: d.Report, Mean: d.mean, Std: d.std, Backbone: d.bb.onnx, Head: *d.head}
+		Report: d.Report, Mean: d.mean, Std: d.std, Backbone: d.bb.onnx, Head: *d.head, Engine: d.bb.engine}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&sd); err != nil {
 		return nil, fmt.Errorf("detect: encoding detector: %w", err)
@@ -300,7 +302,7 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	if sd.InputWidth < 32 || sd.InputHeight < 32 || sd.InputWidth > 4096 || sd.InputHeight > 4096 {
 		return fmt.Errorf("detect: saved input size %dx%d is outside 32 to 4096", sd.InputWidth, sd.InputHeight)
 	}
-	bb, err := loadBackbone(sd.Backbone, sd.FeatureLayer, sd.InputWidth, sd.InputHeight, sd.Mean, sd.Std)
+	bb, err := loadBackbone(sd.Backbone, sd.FeatureLayer, sd.InputWidth, sd.InputHeight, sd.Mean, sd.Std, sd.Engine)
 	if err != nil {
 		return err
 	}
@@ -312,6 +314,15 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 		FeatureLayer: sd.FeatureLayer, MinScore: sd.MinScore, NMSIoU: sd.NMSIoU, MaxDetections: sd.MaxDetections, Batch: sd.Batch,
 		Report: sd.Report, mean: sd.Mean, std: sd.Std, bb: bb, head: &h}
 	return d.Validate()
+}
+
+// Engine reports what runs the detector's backbone (Trainer.Engine, kept
+// in the saved detector).
+func (d *Detector) Engine() features.Engine {
+	if d.bb == nil {
+		return features.PureGo
+	}
+	return d.bb.engine
 }
 
 var _ labelfree.BatchTransformer = (*Detector)(nil)

@@ -12,8 +12,9 @@
 //
 // The backbone is the MobileNetV2 embedded in package features (or any
 // ONNX classifier), frozen and cut at a stride-16 feature map
-// (DefaultFeatureLayer, 96 channels) by the internal ONNX engine, at a
-// configurable input size (256×192 by default; images are stretched, and
+// (DefaultFeatureLayer, 96 channels) by the internal ONNX engine (or
+// onnxruntime, Trainer.Engine, in a binary built with -tags onnxruntime),
+// at a configurable input size (256×192 by default; images are stretched, and
 // boxes mapped back per axis). On it sits a small anchor-free head in the
 // CenterNet style (Zhou et al., "Objects as Points", 2019): a 3×3
 // convolution with ReLU, then per cell one heatmap logit per class and

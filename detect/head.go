@@ -6,9 +6,9 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/labelfree/labelfree"
+	lfgemm "github.com/labelfree/labelfree/internal/gemm"
 )
 
 // head is the detection head: a 3×3 convolution over the feature map
@@ -89,12 +89,10 @@ func (h *head) forward(col []float32, n int, hid, heat, reg []float32) {
 	gemm(hid, n, h.Hidden, h.Wr, regOut, reg)
 }
 
-// gemm adds a (m×k) times b (k×n) to c (m×n), all row-major.
+// gemm adds a (m×k) times b (k×n) to c (m×n), all row-major, with the
+// inference engine's SGEMM (internal/gemm).
 func gemm(a []float32, m, k int, b []float32, n int, c []float32) {
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: m, Cols: k, Stride: k, Data: a[:m*k]},
-		blas32.General{Rows: k, Cols: n, Stride: n, Data: b[:k*n]},
-		1, blas32.General{Rows: m, Cols: n, Stride: n, Data: c[:m*n]})
+	lfgemm.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a[:m*k], k, b[:k*n], n, 1, c[:m*n], n)
 }
 
 // decodeOptions says which heatmap peaks become boxes.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/internal/nn"
 )
 
 // Trainer defaults.
@@ -116,6 +118,11 @@ type Trainer struct {
 	// Workers is the number of goroutines computing feature maps; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// Engine picks what runs the backbone, in training and in the fitted
+	// Detector (which saves the choice): labelfree's pure-Go engine (the
+	// zero value) or onnxruntime, which needs a binary built with -tags
+	// onnxruntime and the library at run time (see features.ONNXRuntime).
+	Engine features.Engine
 	// Progress, if non-nil, receives "<name>/features" reports per view
 	// and "<name>/train" reports per epoch.
 	Progress labelfree.Progress
@@ -262,6 +269,10 @@ func (t *Trainer) Validate() error {
 		return pe("MaxDetections", "must not be negative")
 	case t.Workers < 0:
 		return pe("Workers", "must not be negative")
+	case t.Engine != features.PureGo && t.Engine != features.ONNXRuntime:
+		return pe("Engine", fmt.Sprintf("unknown engine %v", t.Engine))
+	case t.Engine == features.ONNXRuntime && !nn.ONNXRuntimeBuilt():
+		return pe("Engine", "onnxruntime engine not built in (build with -tags onnxruntime, which needs cgo)")
 	case t.Augment.MinScale < 0 || t.Augment.MinScale > 1:
 		return pe("Augment.MinScale", fmt.Sprintf("%v is outside [0, 1]", t.Augment.MinScale))
 	case t.Augment.MinVisible < 0 || t.Augment.MinVisible > 1:
@@ -385,7 +396,7 @@ func (t *Trainer) Train(ctx context.Context, ds *labelfree.Dataset) (*Detector, 
 		}
 	}
 
-	bb, err := loadBackbone(t.Backbone, s.FeatureLayer, s.InputWidth, s.InputHeight, s.Mean, s.Std)
+	bb, err := loadBackbone(t.Backbone, s.FeatureLayer, s.InputWidth, s.InputHeight, s.Mean, s.Std, t.Engine)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,19 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 		if res != nil {
 			t.sum = res.f
 		}
+		size := t.setup()
+		if size > 0 {
+			for w := 0; w < s.threads; w++ {
+				t.scratch[w] = s.getBuf(size)
+			}
+		}
 		s.parallel(t, n*c)
+		if size > 0 {
+			for w := 0; w < s.threads; w++ {
+				s.putBuf(t.scratch[w])
+				t.scratch[w] = nil
+			}
+		}
 		return nil
 	}
 	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
@@ -209,6 +221,7 @@ func (t *im2colTask) do(row int) {
 	}
 	hi = min(hi, t.ow)
 	lo = min(lo, hi)
+	var odd [256]float32 // the discarded phase of a stride-2 row
 	for oy := 0; oy < t.oh; oy++ {
 		d := dst[oy*t.ow : (oy+1)*t.ow]
 		iy := oy*t.sh - t.pt + ky*t.dh
@@ -226,6 +239,11 @@ func (t *im2colTask) do(row int) {
 			copy(d[lo:hi], srow[lo+off:hi+off])
 			continue
 		}
+		if t.sw == 2 && hi-lo <= len(odd) {
+			// d[ox] = srow[2ox+off]: the even phase of srow from 2lo+off
+			deinterleave(d[lo:hi], odd[:hi-lo], srow[2*lo+off:])
+			continue
+		}
 		for ox := lo; ox < hi; ox++ {
 			d[ox] = srow[ox*t.sw+off]
 		}
@@ -233,14 +251,115 @@ func (t *im2colTask) do(row int) {
 }
 
 // dwTask is a direct depthwise convolution; one item is one (image,
-// channel) plane.
+// channel) plane. 3×3 kernels with strides 1 or 2 and no dilation (the
+// MobileNet family's) copy each plane into a zero-padded, per-worker
+// scratch plane, split into column phases for stride 2, so that every tap
+// is a contiguous run of the scratch and dwRows computes the plane with
+// the bias and a clamp activation fused; other shapes take the general loop.
 type dwTask struct {
 	x, w, b, y, sum                                 []float32
 	c, H, W, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl int
 	act                                             act
+	// fast path geometry: the scratch holds sw phases of R rows of L floats
+	fast    bool
+	R, L    int
+	scratch [maxThreads][]float32
 }
 
-func (t *dwTask) do(i int) {
+// setup decides whether the fast path applies and sizes its scratch.
+func (t *dwTask) setup() int {
+	t.fast = t.kh == 3 && t.kw == 3 && t.dh == 1 && t.dw == 1 && (t.sh == 1 || t.sh == 2) && (t.sw == 1 || t.sw == 2) &&
+		t.pt >= 0 && t.pl >= 0 && t.oh > 0 && t.ow > 0
+	if !t.fast {
+		return 0
+	}
+	t.R = (t.oh-1)*t.sh + 3
+	t.L = t.ow + 2/t.sw
+	return t.sw * t.R * t.L
+}
+
+func (t *dwTask) do(i int) { t.doW(0, i) }
+
+func (t *dwTask) doW(w, i int) {
+	if !t.fast {
+		t.doGeneral(i)
+		return
+	}
+	ch := i % t.c
+	var wt [9]float32
+	copy(wt[:], t.w[ch*9:ch*9+9])
+	bv := negZero
+	if t.b != nil {
+		bv = t.b[ch]
+	}
+	lo, hi, clamp := t.act.clampBounds()
+	if t.sum != nil || !clamp {
+		lo, hi = negInf, posInf
+	}
+	P := t.oh * t.ow
+	dst := t.y[i*P : (i+1)*P]
+	buf := t.scratch[w]
+	t.pad(buf, t.x[i*t.H*t.W:(i+1)*t.H*t.W])
+	var taps [9][]float32
+	for k := range taps {
+		ky, kx := k/3, k%3
+		taps[k] = buf[((kx%t.sw)*t.R+ky)*t.L+kx/t.sw:]
+	}
+	dwRows(dst, t.ow, t.ow, t.oh, &taps, t.sh*t.L, &wt, bv, lo, hi)
+	if t.sum != nil {
+		lo, hi, clamp = t.act.clampBounds()
+		if !clamp {
+			lo, hi = negInf, posInf
+		}
+		biasClip(dst, t.sum[i*P:(i+1)*P], negZero, lo, hi)
+	}
+	if !clamp {
+		t.act.apply(dst)
+	}
+}
+
+// pad copies one input plane into buf: phase ph, row r, column j holds
+// input (r-pt, j*sw+ph-pl), or zero outside the input.
+func (t *dwTask) pad(buf, src []float32) {
+	R, L := t.R, t.L
+	for r := 0; r < R; r++ {
+		iy := r - t.pt
+		row := buf[r*L : (r+1)*L]
+		if t.sw == 2 {
+			odd := buf[(R+r)*L : (R+r+1)*L]
+			clear(row)
+			clear(odd)
+			if iy < 0 || iy >= t.H {
+				continue
+			}
+			// even phase j holds input column 2j-pl, odd phase 2j+1-pl
+			srow := src[iy*t.W : (iy+1)*t.W]
+			p := t.pl / 2
+			if t.pl%2 == 0 {
+				deinterleave(row[min(p, L):], odd[min(p, L):], srow)
+			} else {
+				deinterleave(odd[min(p, L):], row[min(p+1, L):], srow)
+			}
+			continue
+		}
+		if iy < 0 || iy >= t.H {
+			clear(row)
+			continue
+		}
+		srow := src[iy*t.W : (iy+1)*t.W]
+		// column j holds input column j-pl
+		lo := min(t.pl, L)
+		hi := min(t.pl+t.W, L)
+		clear(row[:lo])
+		clear(row[hi:])
+		if lo < hi {
+			copy(row[lo:hi], srow[lo-t.pl:])
+		}
+	}
+}
+
+// doGeneral is the direct loop for any depthwise geometry.
+func (t *dwTask) doGeneral(i int) {
 	ch := i % t.c
 	src := t.x[i*t.H*t.W : (i+1)*t.H*t.W]
 	P := t.oh * t.ow

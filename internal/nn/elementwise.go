@@ -28,23 +28,9 @@ type act struct {
 
 func (a act) apply(x []float32) {
 	switch a.kind {
-	case actRelu:
-		for k, v := range x {
-			if v < 0 {
-				x[k] = 0
-			}
-		}
-	case actClip:
-		lo, hi := a.a, a.b
-		for k, v := range x {
-			if v < lo {
-				v = lo
-			}
-			if v > hi {
-				v = hi
-			}
-			x[k] = v
-		}
+	case actRelu, actClip:
+		lo, hi, _ := a.clampBounds()
+		biasClip(x, nil, negZero, lo, hi)
 	case actSigmoid:
 		for k, v := range x {
 			x[k] = sigmoid(v)

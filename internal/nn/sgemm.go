@@ -105,21 +105,24 @@ func (t *gemmTask) do(i int) {
 	if t.bias == nil && t.sum == nil && t.act.kind == actNone {
 		return
 	}
+	lo, hi, clamp := t.act.clampBounds()
+	if !clamp {
+		lo, hi = negInf, posInf
+	}
 	for r := 0; r < mb; r++ {
 		row := c[r*t.ldc : r*t.ldc+nb]
+		bv := negZero
 		if t.bias != nil {
-			bv := t.bias[i0+r]
-			for q := range row {
-				row[q] += bv
-			}
+			bv = t.bias[i0+r]
 		}
+		var sum []float32
 		if t.sum != nil {
-			s := t.sum[(i0+r)*t.ldc+j0:][:nb]
-			for q := range row {
-				row[q] += s[q]
-			}
+			sum = t.sum[(i0+r)*t.ldc+j0:][:nb]
 		}
-		t.act.apply(row)
+		biasClip(row, sum, bv, lo, hi)
+		if !clamp {
+			t.act.apply(row)
+		}
 	}
 }
 

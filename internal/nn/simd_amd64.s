@@ -1,0 +1,308 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// dwTailMask: 8 all-ones lanes then 8 zero lanes; the 8 lanes starting r
+// lanes before the middle select the first r.
+DATA ·dwTailMask<>+0(SB)/8, $-1
+DATA ·dwTailMask<>+8(SB)/8, $-1
+DATA ·dwTailMask<>+16(SB)/8, $-1
+DATA ·dwTailMask<>+24(SB)/8, $-1
+DATA ·dwTailMask<>+32(SB)/8, $0
+DATA ·dwTailMask<>+40(SB)/8, $0
+DATA ·dwTailMask<>+48(SB)/8, $0
+DATA ·dwTailMask<>+56(SB)/8, $0
+GLOBL ·dwTailMask<>(SB), RODATA|NOPTR, $64
+
+// func dw3x3AVX2(dst *float32, ow, oh int, taps *[9]*float32, step, dstep int, w *[9]float32, bias, lo, hi float32)
+//
+// For each of oh output rows and each x in [0, ow):
+// dst[x] = clamp(bias + sum_t w[t]*taps[t][x], lo, hi), with lo/hi applied
+// like Go's comparisons (NaN passes through). After a row, dst advances by
+// dstep bytes and every tap pointer by step bytes. oh must be >= 1.
+TEXT ·dw3x3AVX2(SB), NOSPLIT, $0-68
+	MOVQ w+48(FP), AX
+	VBROADCASTSS 0(AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 8(AX), Y2
+	VBROADCASTSS 12(AX), Y3
+	VBROADCASTSS 16(AX), Y4
+	VBROADCASTSS 20(AX), Y5
+	VBROADCASTSS 24(AX), Y6
+	VBROADCASTSS 28(AX), Y7
+	VBROADCASTSS 32(AX), Y8
+	VBROADCASTSS bias+56(FP), Y9
+	VBROADCASTSS lo+60(FP), Y10
+	VBROADCASTSS hi+64(FP), Y11
+	MOVQ taps+24(FP), AX
+	MOVQ 0(AX), BX
+	MOVQ 8(AX), CX
+	MOVQ 16(AX), DX
+	MOVQ 24(AX), SI
+	MOVQ 32(AX), DI
+	MOVQ 40(AX), R8
+	MOVQ 48(AX), R9
+	MOVQ 56(AX), R10
+	MOVQ 64(AX), R11
+	MOVQ dst+0(FP), R12
+	MOVQ ow+8(FP), R13
+
+row:
+	XORQ AX, AX
+	MOVQ R13, R14
+	SUBQ $16, R14
+
+loop16:
+	CMPQ AX, R14
+	JGT tail8
+	VMOVAPS Y9, Y12
+	VXORPS Y13, Y13, Y13
+	VMOVAPS Y9, Y14
+	VXORPS Y15, Y15, Y15
+	VFMADD231PS (BX)(AX*4), Y0, Y12
+	VFMADD231PS 32(BX)(AX*4), Y0, Y14
+	VFMADD231PS (CX)(AX*4), Y1, Y13
+	VFMADD231PS 32(CX)(AX*4), Y1, Y15
+	VFMADD231PS (DX)(AX*4), Y2, Y12
+	VFMADD231PS 32(DX)(AX*4), Y2, Y14
+	VFMADD231PS (SI)(AX*4), Y3, Y13
+	VFMADD231PS 32(SI)(AX*4), Y3, Y15
+	VFMADD231PS (DI)(AX*4), Y4, Y12
+	VFMADD231PS 32(DI)(AX*4), Y4, Y14
+	VFMADD231PS (R8)(AX*4), Y5, Y13
+	VFMADD231PS 32(R8)(AX*4), Y5, Y15
+	VFMADD231PS (R9)(AX*4), Y6, Y12
+	VFMADD231PS 32(R9)(AX*4), Y6, Y14
+	VFMADD231PS (R10)(AX*4), Y7, Y13
+	VFMADD231PS 32(R10)(AX*4), Y7, Y15
+	VFMADD231PS (R11)(AX*4), Y8, Y12
+	VFMADD231PS 32(R11)(AX*4), Y8, Y14
+	VADDPS Y13, Y12, Y12
+	VADDPS Y15, Y14, Y14
+	VMAXPS Y12, Y10, Y12
+	VMINPS Y12, Y11, Y12
+	VMAXPS Y14, Y10, Y14
+	VMINPS Y14, Y11, Y14
+	VMOVUPS Y12, (R12)(AX*4)
+	VMOVUPS Y14, 32(R12)(AX*4)
+	ADDQ $16, AX
+	JMP loop16
+
+tail8:
+	ADDQ $8, R14
+	CMPQ AX, R14
+	JGT tail1
+	VMOVAPS Y9, Y12
+	VXORPS Y13, Y13, Y13
+	VFMADD231PS (BX)(AX*4), Y0, Y12
+	VFMADD231PS (CX)(AX*4), Y1, Y13
+	VFMADD231PS (DX)(AX*4), Y2, Y12
+	VFMADD231PS (SI)(AX*4), Y3, Y13
+	VFMADD231PS (DI)(AX*4), Y4, Y12
+	VFMADD231PS (R8)(AX*4), Y5, Y13
+	VFMADD231PS (R9)(AX*4), Y6, Y12
+	VFMADD231PS (R10)(AX*4), Y7, Y13
+	VFMADD231PS (R11)(AX*4), Y8, Y12
+	VADDPS Y13, Y12, Y12
+	VMAXPS Y12, Y10, Y12
+	VMINPS Y12, Y11, Y12
+	VMOVUPS Y12, (R12)(AX*4)
+	ADDQ $8, AX
+
+tail1:
+	// the last 1 to 7 columns: masked loads and store
+	MOVQ R13, R14
+	SUBQ AX, R14
+	JLE next
+	NEGQ R14
+	LEAQ ·dwTailMask<>+32(SB), R13
+	VMOVDQU (R13)(R14*4), Y13
+	MOVQ ow+8(FP), R13
+	VMOVAPS Y9, Y12
+	VXORPS Y15, Y15, Y15
+	VMASKMOVPS (BX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y0, Y12
+	VMASKMOVPS (CX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y1, Y15
+	VMASKMOVPS (DX)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y2, Y12
+	VMASKMOVPS (SI)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y3, Y15
+	VMASKMOVPS (DI)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y4, Y12
+	VMASKMOVPS (R8)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y5, Y15
+	VMASKMOVPS (R9)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y6, Y12
+	VMASKMOVPS (R10)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y7, Y15
+	VMASKMOVPS (R11)(AX*4), Y13, Y14
+	VFMADD231PS Y14, Y8, Y12
+	VADDPS Y15, Y12, Y12
+	VMAXPS Y12, Y10, Y12
+	VMINPS Y12, Y11, Y12
+	VMASKMOVPS Y12, Y13, (R12)(AX*4)
+
+next:
+	MOVQ step+32(FP), AX
+	ADDQ AX, BX
+	ADDQ AX, CX
+	ADDQ AX, DX
+	ADDQ AX, SI
+	ADDQ AX, DI
+	ADDQ AX, R8
+	ADDQ AX, R9
+	ADDQ AX, R10
+	ADDQ AX, R11
+	ADDQ dstep+40(FP), R12
+	DECQ oh+16(FP)
+	JNZ row
+	VZEROUPPER
+	RET
+
+// func biasClipAVX2(dst, sum *float32, n int, bias, lo, hi float32)
+//
+// dst[i] = clamp(dst[i] + bias (+ sum[i] when sum is not nil), lo, hi) for
+// i in [0, n), the clamp applied like Go's comparisons (NaN passes through).
+TEXT ·biasClipAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ sum+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS bias+24(FP), Y9
+	VBROADCASTSS lo+28(FP), Y10
+	VBROADCASTSS hi+32(FP), Y11
+	XORQ AX, AX
+	MOVQ CX, DX
+	SUBQ $32, DX
+	TESTQ SI, SI
+	JNZ sum32
+
+plain32:
+	CMPQ AX, DX
+	JGT plain8s
+	VADDPS (DI)(AX*4), Y9, Y0
+	VADDPS 32(DI)(AX*4), Y9, Y1
+	VADDPS 64(DI)(AX*4), Y9, Y2
+	VADDPS 96(DI)(AX*4), Y9, Y3
+	VMAXPS Y0, Y10, Y0
+	VMINPS Y0, Y11, Y0
+	VMAXPS Y1, Y10, Y1
+	VMINPS Y1, Y11, Y1
+	VMAXPS Y2, Y10, Y2
+	VMINPS Y2, Y11, Y2
+	VMAXPS Y3, Y10, Y3
+	VMINPS Y3, Y11, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP plain32
+
+plain8s:
+	ADDQ $24, DX
+
+plain8:
+	CMPQ AX, DX
+	JGT plain1
+	VADDPS (DI)(AX*4), Y9, Y0
+	VMAXPS Y0, Y10, Y0
+	VMINPS Y0, Y11, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP plain8
+
+plain1:
+	CMPQ AX, CX
+	JGE done
+	VADDSS (DI)(AX*4), X9, X0
+	VMAXSS X0, X10, X0
+	VMINSS X0, X11, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP plain1
+
+sum32:
+	CMPQ AX, DX
+	JGT sum8s
+	VADDPS (DI)(AX*4), Y9, Y0
+	VADDPS 32(DI)(AX*4), Y9, Y1
+	VADDPS 64(DI)(AX*4), Y9, Y2
+	VADDPS 96(DI)(AX*4), Y9, Y3
+	VADDPS (SI)(AX*4), Y0, Y0
+	VADDPS 32(SI)(AX*4), Y1, Y1
+	VADDPS 64(SI)(AX*4), Y2, Y2
+	VADDPS 96(SI)(AX*4), Y3, Y3
+	VMAXPS Y0, Y10, Y0
+	VMINPS Y0, Y11, Y0
+	VMAXPS Y1, Y10, Y1
+	VMINPS Y1, Y11, Y1
+	VMAXPS Y2, Y10, Y2
+	VMINPS Y2, Y11, Y2
+	VMAXPS Y3, Y10, Y3
+	VMINPS Y3, Y11, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP sum32
+
+sum8s:
+	ADDQ $24, DX
+
+sum8:
+	CMPQ AX, DX
+	JGT sum1
+	VADDPS (DI)(AX*4), Y9, Y0
+	VADDPS (SI)(AX*4), Y0, Y0
+	VMAXPS Y0, Y10, Y0
+	VMINPS Y0, Y11, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP sum8
+
+sum1:
+	CMPQ AX, CX
+	JGE done
+	VADDSS (DI)(AX*4), X9, X0
+	VADDSS (SI)(AX*4), X0, X0
+	VMAXSS X0, X10, X0
+	VMINSS X0, X11, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP sum1
+
+done:
+	VZEROUPPER
+	RET
+
+// func deint2AVX2(ev, od, src *float32, n int)
+//
+// ev[i] = src[2i], od[i] = src[2i+1] for i in [0, n); n is a multiple of 8.
+TEXT ·deint2AVX2(SB), NOSPLIT, $0-32
+	MOVQ ev+0(FP), DI
+	MOVQ od+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ deintdone
+
+deintloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ deintloop
+
+deintdone:
+	VZEROUPPER
+	RET
