@@ -156,7 +156,7 @@ func TestAccumulateVecAgrees(t *testing.T) {
 	for _, size := range [][2]int{{37, 5}, {300, 40}, {100000, 9}} {
 		w, h := size[0], size[1]
 		n := w * h
-		ws := &workspace{centers: make([]center, 7)}
+		ws := &workspace{centers: make([]center, 7), vacc: make([][]int32, 1)}
 		ws.l, ws.a, ws.b = make([]int16, n, n+slack), make([]int16, n, n+slack), make([]int16, n, n+slack)
 		ws.lab, ws.dist, ws.inf = make([]int32, n, n+slack), make([]float32, n), make([]float32, w)
 		k := int32(0)

@@ -40,10 +40,10 @@ func reflect(i, n int) int {
 
 // gaussianPlane smooths the w×h plane p in place (tmp is scratch of the
 // same size), separably, rows then columns, in row bands.
-func gaussianPlane(p, tmp []float32, w, h int, sigma float64, workers int) {
+func gaussianPlane(p, tmp []float32, w, h int, sigma float64, cr *crew) {
 	k := gaussianKernel(sigma)
 	r := len(k) / 2
-	bands(workers, h, func(_, y0, y1 int) {
+	cr.bands(h, func(_, y0, y1 int) {
 		line := make([]float32, w+2*r)
 		for y := y0; y < y1; y++ {
 			src := p[y*w : (y+1)*w]
@@ -60,7 +60,7 @@ func gaussianPlane(p, tmp []float32, w, h int, sigma float64, workers int) {
 			}
 		}
 	})
-	bands(workers, h, func(_, y0, y1 int) {
+	cr.bands(h, func(_, y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			dst := p[y*w : (y+1)*w]
 			clear(dst)
@@ -76,11 +76,11 @@ func gaussianPlane(p, tmp []float32, w, h int, sigma float64, workers int) {
 
 // smoothLab smooths a fixed-point Lab plane through the float32 scratch
 // planes f and tmp.
-func smoothLab(p []int16, f, tmp []float32, w, h int, sigma float64, workers int) {
+func smoothLab(p []int16, f, tmp []float32, w, h int, sigma float64, cr *crew) {
 	for i, v := range p {
 		f[i] = float32(v)
 	}
-	gaussianPlane(f, tmp, w, h, sigma, workers)
+	gaussianPlane(f, tmp, w, h, sigma, cr)
 	for i, v := range f {
 		p[i] = fixLab(v)
 	}

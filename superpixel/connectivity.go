@@ -40,16 +40,16 @@ type colours struct {
 	centers []center
 }
 
-func (c *ccState) extractRuns(lab []int32, w, h, workers int) {
+func (c *ccState) extractRuns(lab []int32, w, h int, cr *crew) {
 	c.rowStart = grow(c.rowStart, h+1)
-	workers = max(1, min(workers, h))
+	workers := max(1, min(cr.n, h))
 	if cap(c.parts) < workers {
 		c.parts = make([]runPart, workers)
 	}
 	c.parts = c.parts[:workers]
 	// Each band collects its rows' runs; rowStart is band-relative until
 	// the bands are joined.
-	bands(workers, h, func(band, y0, y1 int) {
+	cr.bands(h, func(band, y0, y1 int) {
 		p := &c.parts[band]
 		p.x0, p.x1, p.lab, p.ry = p.x0[:0], p.x1[:0], p.lab[:0], p.ry[:0]
 		for y := y0; y < y1; y++ {
@@ -75,7 +75,7 @@ func (c *ccState) extractRuns(lab []int32, w, h, workers int) {
 	}
 	nr := offs[workers]
 	c.x0, c.x1, c.lab, c.ry = grow(c.x0, nr), grow(c.x1, nr), grow(c.lab, nr), grow(c.ry, nr)
-	bands(workers, h, func(band, y0, y1 int) {
+	cr.bands(h, func(band, y0, y1 int) {
 		p, o := &c.parts[band], offs[band]
 		copy(c.x0[o:], p.x0)
 		copy(c.x1[o:], p.x1)
@@ -151,8 +151,8 @@ func union(parent []int32, a, b int32) {
 // minSize join a neighbour (see mergeSmall); without, segments are the
 // non-empty clusters. Segments are numbered in raster order of their first
 // pixel. Only Labels, N and the pixel counts are filled in.
-func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols *colours, workers int) *Segmentation {
-	c.extractRuns(lab, w, h, workers)
+func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols *colours, cr *crew) *Segmentation {
+	c.extractRuns(lab, w, h, cr)
 	nr := len(c.x0)
 	c.parent = grow(c.parent, nr)
 	for i := range c.parent {
@@ -164,12 +164,12 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 		// Rows within a band touch only that band's runs, so bands union
 		// in parallel (roots stay the earliest run, within the band); the
 		// rows where bands meet follow.
-		bands(workers, h, func(_, y0, y1 int) {
+		cr.bands(h, func(_, y0, y1 int) {
 			for y := y0 + 1; y < y1; y++ {
 				c.unionRows(y)
 			}
 		})
-		wk := max(1, min(workers, h))
+		wk := max(1, min(cr.n, h))
 		for b := 1; b < wk; b++ {
 			c.unionRows(b * h / wk)
 		}
@@ -209,7 +209,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	}
 	nc := len(c.size)
 	if connect && minSize > 1 && nc > 1 {
-		c.mergeSmall(nc, int32(minSize), w, cols, workers)
+		c.mergeSmall(nc, int32(minSize), w, cols, cr)
 	} else {
 		c.parent = grow(c.parent, nc)
 		for i := range c.parent {
@@ -229,7 +229,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	}
 	seg := &Segmentation{Width: w, Height: h, N: int(n), Labels: make([]int32, w*h)}
 	c.fl = grow(c.fl, nr)
-	bands(workers, h, func(_, y0, y1 int) {
+	cr.bands(h, func(_, y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := seg.Labels[y*w : (y+1)*w]
 			for r := c.rowStart[y]; r < c.rowStart[y+1]; r++ {
@@ -257,7 +257,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 // region it looks like, and on the quality scenes this halves the
 // undersegmentation error at no cost in boundary recall. Without cols
 // (and on colour ties) the largest neighbour wins.
-func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, workers int) {
+func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, cr *crew) {
 	// Group runs by component.
 	c.ostart = grow(c.ostart, nc+1)
 	clear(c.ostart)
@@ -280,7 +280,7 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 	// The pieces each small component touches, and the colour sums of
 	// the pieces, in parallel over ranges of components.
 	c.nbFrom, c.nbTo = grow(c.nbFrom, nc), grow(c.nbTo, nc)
-	wk := max(1, min(workers, nc))
+	wk := max(1, min(cr.n, nc))
 	for len(c.nbParts) < wk {
 		c.nbParts = append(c.nbParts, nil)
 		c.nbSeen = append(c.nbSeen, nil)
@@ -288,7 +288,7 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, worker
 	if cols != nil {
 		c.col = grow(c.col, 3*nc)
 	}
-	bands(wk, nc, func(band, k0, k1 int) {
+	cr.bands(nc, func(band, k0, k1 int) {
 		c.neighbours(band, k0, k1, minSize)
 		if cols != nil {
 			c.colourSums(k0, k1, minSize, w, cols)

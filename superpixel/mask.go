@@ -136,11 +136,13 @@ func blurRGBA(dst, src []uint8, w, h int, sigma float64) {
 	if n < minParallelPixels {
 		workers = 1
 	}
+	cr := newCrew(workers)
+	defer cr.stop()
 	for c := range 4 {
 		for i := range plane {
 			plane[i] = float32(src[4*i+c])
 		}
-		gaussianPlane(plane, tmp, w, h, sigma, workers)
+		gaussianPlane(plane, tmp, w, h, sigma, cr)
 		for i, v := range plane {
 			dst[4*i+c] = uint8(min(255, max(0, v+0.5)))
 		}

@@ -102,7 +102,7 @@ func makeScene(seed uint64, w, h int) scene {
 	}
 	// Relabel the truth by connected region, so that a Voronoi cell cut
 	// in two by an ellipse counts as two regions.
-	seg := (&ccState{}).finish(truth, w, h, true, 0, nil, 1)
+	seg := (&ccState{}).finish(truth, w, h, true, 0, nil, newCrew(1))
 	return scene{name: fmt.Sprintf("scene%d_%dx%d", seed, w, h), img: img, truth: seg.Labels}
 }
 

@@ -119,7 +119,9 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 	w := s.Width
 	type buf struct{ x0, x1, lab []int32 }
 	bufs := make([][2]buf, max(1, workers))
-	s.statsFromRuns(img, workers, func(band, y int) ([]int32, []int32, []int32) {
+	cr := newCrew(workers)
+	defer cr.stop()
+	s.statsFromRuns(img, cr, func(band, y int) ([]int32, []int32, []int32) {
 		b := &bufs[band][y&1]
 		b.x0, b.x1, b.lab = b.x0[:0], b.x1[:0], b.lab[:0]
 		row := s.Labels[y*w : (y+1)*w]
@@ -142,12 +144,9 @@ func (s *Segmentation) computeStats(img image.Image, workers int) {
 // (not necessarily maximal), row by row: runs(band, y) returns row y's runs
 // as column starts, ends and labels, and may reuse its buffers every other
 // call of a band.
-func (s *Segmentation) statsFromRuns(img image.Image, workers int, runs func(band, y int) (x0, x1, lab []int32)) {
+func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, y int) (x0, x1, lab []int32)) {
 	w, h, n := s.Width, s.Height, s.N
-	if w*h < minParallelPixels {
-		workers = 1
-	}
-	workers = max(1, min(workers, h))
+	workers := max(1, min(cr.n, h))
 	type acc struct {
 		n          int
 		sx, sy     int64
@@ -156,7 +155,7 @@ func (s *Segmentation) statsFromRuns(img image.Image, workers int, runs func(ban
 	}
 	parts := make([][]acc, workers)
 	pairs := make([][]uint64, workers)
-	bands(workers, h, func(band, y0, y1 int) {
+	cr.bands(h, func(band, y0, y1 int) {
 		st := make([]acc, n)
 		for k := range st {
 			st[k].bounds = image.Rectangle{Min: image.Pt(w, h)}

@@ -263,6 +263,8 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 		workers = 1
 	}
 	workers = max(1, min(workers, h))
+	cr := newCrew(workers)
+	defer cr.stop()
 
 	ws := getWorkspace(n)
 	defer putWorkspace(ws)
@@ -283,7 +285,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 			ws.lf[i], ws.af[i], ws.bf[i] = float32(ws.l[i]), float32(ws.a[i]), float32(ws.b[i])
 		}
 	}
-	bands(workers, h, func(band, y0, y1 int) {
+	cr.bands(h, func(band, y0, y1 int) {
 		rr := newRowReader(img)
 		for y := y0; y < y1; y++ {
 			o := y * w
@@ -297,10 +299,10 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 		ws.f = grow(ws.f, n)
 		ws.tmp = grow(ws.tmp, n)
 		for _, p := range [][]int16{ws.l, ws.a, ws.b} {
-			smoothLab(p, ws.f, ws.tmp, w, h, s.Sigma, workers)
+			smoothLab(p, ws.f, ws.tmp, w, h, s.Sigma, cr)
 		}
 		if floats {
-			bands(workers, h, func(_, y0, y1 int) { toFloat(y0, y1) })
+			cr.bands(h, func(_, y0, y1 int) { toFloat(y0, y1) })
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -314,7 +316,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	// ΔLab'² + (labScale·m/S)²·Δxy².
 	mS := float32(labScale * s.compactness() / g.step)
 	weight := mS * mS
-	if err := ws.iterate(ctx, g, w, h, weight, s.iterations(), workers); err != nil {
+	if err := ws.iterate(ctx, g, w, h, weight, s.iterations(), cr); err != nil {
 		return nil, err
 	}
 
@@ -322,11 +324,11 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	if !s.NoConnectivity {
 		minSize = int(s.minSizeFactor() * float64(n) / float64(len(ws.centers)))
 	}
-	seg := ws.cc.finish(ws.lab, w, h, !s.NoConnectivity, minSize, &colours{ws.l, ws.a, ws.b, ws.centers}, workers)
+	seg := ws.cc.finish(ws.lab, w, h, !s.NoConnectivity, minSize, &colours{ws.l, ws.a, ws.b, ws.centers}, cr)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seg.statsFromRuns(img, workers, ws.cc.rowRuns)
+	seg.statsFromRuns(img, cr, ws.cc.rowRuns)
 	return seg, nil
 }
 
@@ -447,7 +449,8 @@ func (ws *workspace) stripOrder(g grid) {
 // then summed by one goroutine, with one barrier per iteration; sums of
 // fixed-point Lab values are exact, so the centres do not depend on how the
 // rows were split.
-func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float32, iters, workers int) error {
+func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float32, iters int, cr *crew) error {
+	workers := cr.n
 	k := len(ws.centers)
 	if cap(ws.sums) < workers {
 		ws.sums = make([][]int64, workers)
@@ -455,6 +458,10 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 	ws.sums = ws.sums[:workers]
 	for i := range ws.sums {
 		ws.sums[i] = grow(ws.sums[i], 6*k)
+	}
+	// Per-band buffers are sized here, before the bands run.
+	for len(ws.vacc) < workers {
+		ws.vacc = append(ws.vacc, nil)
 	}
 	for len(ws.sx) < workers {
 		ws.sx = append(ws.sx, nil)
@@ -466,7 +473,7 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 	for i := range ws.inf {
 		ws.inf[i] = float32(math.Inf(1))
 	}
-	bands(workers, h, func(_, y0, y1 int) {
+	cr.bands(h, func(_, y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			copy(ws.dist[y*w:(y+1)*w], ws.inf)
 		}
@@ -476,7 +483,7 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 			return err
 		}
 		last := it == iters-1
-		bands(workers, h, func(band, y0, y1 int) {
+		cr.bands(h, func(band, y0, y1 int) {
 			ws.assign(g, w, y0, y1, weight, ws.sx[band])
 			if !last {
 				ws.accumulate(ws.sums[band], w, y0, y1, band)
@@ -515,9 +522,6 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32, sx []float32)
 func (ws *workspace) accumulate(sums []int64, w, y0, y1, band int) {
 	clear(sums)
 	if useAVX512 {
-		for len(ws.vacc) <= band {
-			ws.vacc = append(ws.vacc, nil)
-		}
 		ws.vacc[band] = grow(ws.vacc[band], 48*len(ws.centers))
 		clear(ws.vacc[band])
 		if accumulateVec(ws, sums, ws.vacc[band], w, y0, y1) {
