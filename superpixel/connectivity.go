@@ -161,17 +161,17 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	if connect {
 		c.up = grow(c.up, nr)
 		c.down = grow(c.down, nr)
-		// Rows within a band touch only that band's runs, so bands union
-		// in parallel (roots stay the earliest run, within the band); the
-		// rows where bands meet follow.
-		cr.bands(h, func(_, y0, y1 int) {
+		// Rows within a chunk touch only that chunk's runs, so chunks
+		// union in parallel (roots stay the earliest run, within the
+		// chunk); the rows where chunks meet follow.
+		chunk := cr.chunkSize(h, 16)
+		cr.chunks(h, chunk, func(_, y0, y1 int) {
 			for y := y0 + 1; y < y1; y++ {
 				c.unionRows(y)
 			}
 		})
-		wk := max(1, min(cr.n, h))
-		for b := 1; b < wk; b++ {
-			c.unionRows(b * h / wk)
+		for y := chunk; y < h; y += chunk {
+			c.unionRows(y)
 		}
 	} else {
 		// Runs join the first run of their cluster.
@@ -229,7 +229,7 @@ func (c *ccState) finish(lab []int32, w, h int, connect bool, minSize int, cols 
 	}
 	seg := &Segmentation{Width: w, Height: h, N: int(n), Labels: make([]int32, w*h)}
 	c.fl = grow(c.fl, nr)
-	cr.bands(h, func(_, y0, y1 int) {
+	cr.chunks(h, cr.chunkSize(h, 16), func(_, y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := seg.Labels[y*w : (y+1)*w]
 			for r := c.rowStart[y]; r < c.rowStart[y+1]; r++ {

@@ -153,14 +153,24 @@ func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, 
 		r, g, b, a uint64
 		bounds     image.Rectangle
 	}
+	// Per member of the crew; sums, bounds and the sorted pairs do not
+	// depend on which member took which rows.
 	parts := make([][]acc, workers)
 	pairs := make([][]uint64, workers)
-	cr.bands(h, func(band, y0, y1 int) {
-		st := make([]acc, n)
-		for k := range st {
-			st[k].bounds = image.Rectangle{Min: image.Pt(w, h)}
+	readers := make([]*rowReader, workers)
+	cr.chunks(h, cr.chunkSize(h, 16), func(band, y0, y1 int) {
+		st := parts[band]
+		if st == nil {
+			st = make([]acc, n)
+			for k := range st {
+				st[k].bounds = image.Rectangle{Min: image.Pt(w, h)}
+			}
+			parts[band] = st
+			if img != nil {
+				readers[band] = newRowReader(img)
+			}
 		}
-		var pr []uint64
+		pr := pairs[band]
 		add := func(a, b int32) {
 			if a > b {
 				a, b = b, a
@@ -171,10 +181,7 @@ func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, 
 			}
 			pr = append(pr, p)
 		}
-		var rr *rowReader
-		if img != nil {
-			rr = newRowReader(img)
-		}
+		rr := readers[band]
 		var px0, px1, plab []int32
 		if y0 > 0 {
 			px0, px1, plab = runs(band, y0-1)
@@ -222,9 +229,9 @@ func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, 
 			}
 			px0, px1, plab = x0, x1, lab
 		}
-		parts[band] = st
 		pairs[band] = pr
 	})
+	parts = slices.DeleteFunc(parts, func(p []acc) bool { return p == nil })
 	s.Segments = make([]Segment, n)
 	for k := range s.Segments {
 		t := parts[0][k]

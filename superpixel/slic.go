@@ -445,10 +445,10 @@ func (ws *workspace) stripOrder(g grid) {
 	}
 }
 
-// iterate runs the k-means iterations. Each band of rows is assigned and
-// then summed by one goroutine, with one barrier per iteration; sums of
-// fixed-point Lab values are exact, so the centres do not depend on how the
-// rows were split.
+// iterate runs the k-means iterations. Each chunk of rows is assigned and
+// then summed by one member of the crew, with one barrier per iteration;
+// sums of fixed-point Lab values are exact, so the centres do not depend
+// on how the rows were split.
 func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float32, iters int, cr *crew) error {
 	workers := cr.n
 	k := len(ws.centers)
@@ -478,15 +478,24 @@ func (ws *workspace) iterate(ctx context.Context, g grid, w, h int, weight float
 			copy(ws.dist[y*w:(y+1)*w], ws.inf)
 		}
 	})
+	// Chunks of at least a window's height: fewer, taller windows per
+	// kernel call.
+	chunk := cr.chunkSize(h, 2*g.ry+1)
 	for it := 0; it < iters; it++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		last := it == iters-1
-		cr.bands(h, func(band, y0, y1 int) {
-			ws.assign(g, w, y0, y1, weight, ws.sx[band])
+		for _, s := range ws.sums {
+			clear(s)
+		}
+		// Chunks of rows, each member summing into its own sums: each
+		// pixel's assignment and the integer sums do not depend on how
+		// the rows were cut.
+		cr.chunks(h, chunk, func(m, y0, y1 int) {
+			ws.assign(g, w, y0, y1, weight, ws.sx[m])
 			if !last {
-				ws.accumulate(ws.sums[band], w, y0, y1, band)
+				ws.accumulate(ws.sums[m], w, y0, y1, m)
 			}
 		})
 		if last || !ws.update() {
@@ -516,11 +525,10 @@ func (ws *workspace) assign(g grid, w, y0, y1 int, weight float32, sx []float32)
 	}
 }
 
-// accumulate sums colour, count and position per cluster over rows
-// [y0, y1) into sums, and resets those rows' distances for the next
-// assignment.
+// accumulate adds the colour, count and position of the pixels of rows
+// [y0, y1) to their clusters' sums, and resets those rows' distances for
+// the next assignment.
 func (ws *workspace) accumulate(sums []int64, w, y0, y1, band int) {
-	clear(sums)
 	if useAVX512 {
 		ws.vacc[band] = grow(ws.vacc[band], 48*len(ws.centers))
 		clear(ws.vacc[band])
