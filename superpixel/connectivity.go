@@ -27,8 +27,8 @@ type ccState struct {
 	nbFrom   []int32   // small component k touches nbList[nbFrom[k]:nbTo[k]]
 	nbTo     []int32
 	nbList   []int32
-	nbParts  [][]int32 // per band, while listing neighbours
-	nbSeen   [][]int32 // per band: the component whose list has each component
+	nbParts  [][]int32 // per chunk of components, while listing neighbours
+	nbSeen   [][]int32 // per crew member: the component whose list has each component
 	parts    []runPart // per band, while extracting runs
 }
 
@@ -278,28 +278,38 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, cr *cr
 		c.parent[i] = int32(i)
 	}
 	// The pieces each small component touches, and the colour sums of
-	// the pieces, in parallel over ranges of components.
+	// the pieces, in parallel over chunks of components (small pieces
+	// cluster in textured parts of the image).
 	c.nbFrom, c.nbTo = grow(c.nbFrom, nc), grow(c.nbTo, nc)
-	wk := max(1, min(cr.n, nc))
-	for len(c.nbParts) < wk {
+	chunk := cr.chunkSize(nc, 64)
+	nch := (nc + chunk - 1) / chunk
+	for len(c.nbParts) < nch {
 		c.nbParts = append(c.nbParts, nil)
+	}
+	for len(c.nbSeen) < cr.n {
 		c.nbSeen = append(c.nbSeen, nil)
+	}
+	for m := range cr.n {
+		c.nbSeen[m] = grow(c.nbSeen[m], nc)
+		for i := range c.nbSeen[m] {
+			c.nbSeen[m][i] = -1
+		}
 	}
 	if cols != nil {
 		c.col = grow(c.col, 3*nc)
 	}
-	cr.bands(nc, func(band, k0, k1 int) {
-		c.neighbours(band, k0, k1, minSize)
+	cr.chunks(nc, chunk, func(m, k0, k1 int) {
+		c.neighbours(m, k0/chunk, k0, k1, minSize)
 		if cols != nil {
 			c.colourSums(k0, k1, minSize, w, cols)
 		}
 	})
-	// Join the bands' lists.
+	// Join the chunks' lists.
 	c.nbList = c.nbList[:0]
-	for band := range wk {
-		k0, k1 := band*nc/wk, (band+1)*nc/wk
+	for i := range nch {
+		k0, k1 := i*chunk, min(nc, (i+1)*chunk)
 		base := int32(len(c.nbList))
-		c.nbList = append(c.nbList, c.nbParts[band]...)
+		c.nbList = append(c.nbList, c.nbParts[i]...)
 		for k := k0; k < k1; k++ {
 			c.nbFrom[k] += base
 			c.nbTo[k] += base
@@ -369,14 +379,13 @@ func (c *ccState) mergeSmall(nc int, minSize int32, w int, cols *colours, cr *cr
 
 // neighbours lists, for each component k in [k0, k1) smaller than
 // minSize, the distinct components its runs touch (4-connectivity), in
-// c.nbParts[band][c.nbFrom[k]:c.nbTo[k]].
-func (c *ccState) neighbours(band, k0, k1 int, minSize int32) {
-	buf := c.nbParts[band][:0]
-	// seen[o] == k: o is on k's list already.
-	seen := grow(c.nbSeen[band], len(c.size))
-	for i := range seen {
-		seen[i] = -1
-	}
+// c.nbParts[part][c.nbFrom[k]:c.nbTo[k]]. member is the crew member
+// running it, whose stamp array it uses.
+func (c *ccState) neighbours(member, part, k0, k1 int, minSize int32) {
+	buf := c.nbParts[part][:0]
+	// seen[o] == k: o is on k's list already (the stamps stay valid for
+	// the whole pass, as each component is listed once).
+	seen := c.nbSeen[member]
 	h := len(c.rowStart) - 1
 	for k := k0; k < k1; k++ {
 		c.nbFrom[k] = int32(len(buf))
@@ -411,7 +420,7 @@ func (c *ccState) neighbours(band, k0, k1 int, minSize int32) {
 		}
 		c.nbTo[k] = int32(len(buf))
 	}
-	c.nbParts[band], c.nbSeen[band] = buf, seen
+	c.nbParts[part] = buf
 }
 
 // colourSums fills c.col for pieces [k0, k1): the exact Lab sums of small

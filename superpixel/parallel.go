@@ -98,7 +98,9 @@ func (c *crew) chunkSize(h, min int) int {
 // not depend on which member ran which chunk.
 func (c *crew) chunks(h, size int, fn func(member, lo, hi int)) {
 	if c.n <= 1 || h <= size {
-		fn(0, 0, h)
+		for lo := 0; lo < h; lo += size {
+			fn(0, lo, min(h, lo+size))
+		}
 		return
 	}
 	var next atomic.Int64

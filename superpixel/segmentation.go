@@ -260,12 +260,17 @@ func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, 
 			seg.Mean = color.RGBA{avg(t.r), avg(t.g), avg(t.b), avg(t.a)}
 		}
 	}
+	// Each member sorts its own pairs, then one merge.
+	cr.run(func(m int) {
+		if m < len(pairs) {
+			slices.Sort(pairs[m])
+			pairs[m] = slices.Compact(pairs[m])
+		}
+	})
 	var all []uint64
 	for _, p := range pairs {
-		all = append(all, p...)
+		all = mergeSorted(all, p)
 	}
-	slices.Sort(all)
-	all = slices.Compact(all)
 	s.adjStart = make([]int32, n+1)
 	for _, p := range all {
 		s.adjStart[p>>32+1]++
@@ -286,6 +291,32 @@ func (s *Segmentation) statsFromRuns(img image.Image, cr *crew, runs func(band, 
 	for k := range n {
 		slices.Sort(s.adj[s.adjStart[k]:s.adjStart[k+1]])
 	}
+}
+
+// mergeSorted returns the sorted union, without duplicates, of a and b,
+// each sorted and without duplicates.
+func mergeSorted(a, b []uint64) []uint64 {
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]uint64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // Boundaries reports for every pixel whether it lies on a segment boundary:

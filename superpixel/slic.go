@@ -310,7 +310,7 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	}
 
 	g := newGrid(w, h, s.segments(), s.CellSize)
-	ws.seed(g, w, h, !s.GridSeeds)
+	ws.seed(g, w, h, !s.GridSeeds, cr)
 	ws.stripOrder(g)
 	// D = ΔLab² + (m/S)²·Δxy² in Lab units is, in fixed-point units,
 	// ΔLab'² + (labScale·m/S)²·Δxy².
@@ -358,7 +358,7 @@ func newGrid(w, h, k, cell int) grid {
 
 // seed places the centres and labels every pixel with its grid cell, so
 // pixels that no window reaches still carry a valid label.
-func (ws *workspace) seed(g grid, w, h int, perturb bool) {
+func (ws *workspace) seed(g grid, w, h int, perturb bool, cr *crew) {
 	k := g.nx * g.ny
 	ws.centers = grow(ws.centers, k)
 	for j := range g.ny {
@@ -378,13 +378,15 @@ func (ws *workspace) seed(g grid, w, h int, perturb bool) {
 	for x := range w {
 		colCell[x] = int32(min(g.nx-1, int(float64(x)/g.sx)))
 	}
-	for y := range h {
-		base := int32(min(g.ny-1, int(float64(y)/g.sy)) * g.nx)
-		row := ws.lab[y*w : (y+1)*w]
-		for x := range row {
-			row[x] = base + colCell[x]
+	cr.chunks(h, cr.chunkSize(h, 16), func(_, y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			base := int32(min(g.ny-1, int(float64(y)/g.sy)) * g.nx)
+			row := ws.lab[y*w : (y+1)*w]
+			for x := range row {
+				row[x] = base + colCell[x]
+			}
 		}
-	}
+	})
 }
 
 func (ws *workspace) setCenter(k, x, y, w int) {
