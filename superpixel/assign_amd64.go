@@ -57,19 +57,20 @@ func accumulateRowSIMD(lab []int32, l, a, b []int16, sums []int64, y int) bool {
 	return true
 }
 
-// labRowAVX512 is labLUT.linear over a row of n RGBA pixels.
+// labRowAVX512 is labLUT.linear over a row of n RGBA pixels, writing the
+// fixed-point planes as int16 and as float32.
 //
 //go:noescape
-func labRowAVX512(px *uint8, l, a, b *int16, n int, lin, f, m *float32)
+func labRowAVX512(px *uint8, l, a, b *int16, lf, af, bf *float32, n int, lin, f, m *float32)
 
-// labRowSIMD converts a row of packed RGBA pixels when the CPU has
-// AVX-512, reporting whether it did.
-func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16) bool {
+// labRowSIMD converts a row of packed RGBA pixels into int16 planes and
+// their float32 copies when the CPU has AVX-512, reporting whether it did.
+func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16, lf, af, bf []float32) bool {
 	n := len(l)
-	if !useAVX512 || n == 0 || len(px) < 4*n || len(a) < n || len(b) < n {
+	if !useAVX512 || n == 0 || len(px) < 4*n || len(a) < n || len(b) < n || len(lf) < n || len(af) < n || len(bf) < n {
 		return false
 	}
-	labRowAVX512(&px[0], &l[0], &a[0], &b[0], n, &t.lin[0], &t.f[0], &t.m[0])
+	labRowAVX512(&px[0], &l[0], &a[0], &b[0], &lf[0], &af[0], &bf[0], n, &t.lin[0], &t.f[0], &t.m[0])
 	return true
 }
 

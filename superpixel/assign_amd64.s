@@ -479,26 +479,34 @@ wdone:
 	VADDPS zv, Z13, zv
 
 // FIXSTORE rounds sixteen Lab values in zv to int16 as fixLab does and
-// stores the lanes selected by K2 at (dst)(BX*2).
-#define FIXSTORE(zv, dst) \
+// stores the lanes selected by K2 at (dst)(BX*2), and the same values as
+// float32 at (fdst)(BX*4).
+#define FIXSTORE(zv, dst, fdst) \
 	VADDPS Z30, zv, zv \
 	VCVTTPS2DQ zv, zv \
 	VPSUBD Z31, zv, zv \
-	VPMOVDW zv, K2, (dst)(BX*2)
+	VPMOVDW zv, K2, (dst)(BX*2) \
+	VCVTDQ2PS zv, zv \
+	VMOVUPS zv, K2, (fdst)(BX*4)
 
-// func labRowAVX512(px *uint8, l, a, b *int16, n int, lin, f, m *float32)
+// func labRowAVX512(px *uint8, l, a, b *int16, lf, af, bf *float32, n int, lin, f, m *float32)
 //
 // labLUT.linear on sixteen RGBA pixels at a time, with the same float32
-// operations in the same order; the last partial block is masked.
-TEXT ·labRowAVX512(SB), NOSPLIT, $0-64
+// operations in the same order, storing the fixed-point values both as
+// int16 and as float32; the last partial block is masked. (R15 is free:
+// the function reads no global data.)
+TEXT ·labRowAVX512(SB), NOSPLIT, $0-88
 	MOVQ px+0(FP), SI
 	MOVQ l+8(FP), DI
 	MOVQ a+16(FP), R8
 	MOVQ b+24(FP), R9
-	MOVQ n+32(FP), CX
-	MOVQ lin+40(FP), R10
-	MOVQ f+48(FP), R11
-	MOVQ m+56(FP), AX
+	MOVQ lf+32(FP), R13
+	MOVQ af+40(FP), R14
+	MOVQ bf+48(FP), R15
+	MOVQ n+56(FP), CX
+	MOVQ lin+64(FP), R10
+	MOVQ f+72(FP), R11
+	MOVQ m+80(FP), AX
 	LEAQ 4(R11), R12
 
 	VBROADCASTSS 0(AX), Z16
@@ -580,13 +588,13 @@ lmask:
 	VMULPS Z27, Z9, Z0        // 116·fy
 	VSUBPS Z28, Z0, Z0        // − 16
 	VMULPS Z29, Z0, Z0        // · 64
-	FIXSTORE(Z0, DI)
+	FIXSTORE(Z0, DI, R13)
 	VSUBPS Z9, Z7, Z0         // fx − fy
 	VMULPS Z14, Z0, Z0
-	FIXSTORE(Z0, R8)
+	FIXSTORE(Z0, R8, R14)
 	VSUBPS Z10, Z9, Z0        // fy − fz
 	VMULPS Z15, Z0, Z0
-	FIXSTORE(Z0, R9)
+	FIXSTORE(Z0, R9, R15)
 
 	ADDQ $16, BX
 	JMP  lloop

@@ -111,16 +111,20 @@ func TestLabRowAVX512(t *testing.T) {
 	check := func(px []uint8) {
 		n := len(px) / 4
 		l, a, b := make([]int16, n+3), make([]int16, n+3), make([]int16, n+3)
+		lf, af, bf := make([]float32, n+3), make([]float32, n+3), make([]float32, n+3)
 		for i := range l {
 			l[i], a[i], b[i] = 77, 77, 77
+			lf[i], af[i], bf[i] = 77, 77, 77
 		}
-		require.True(t, labRowSIMD(lut, px, l[:n], a[:n], b[:n]))
+		require.True(t, labRowSIMD(lut, px, l[:n], a[:n], b[:n], lf[:n], af[:n], bf[:n]))
 		for i := range n {
 			L, A, B := lut.linear(lut.lin[px[4*i]], lut.lin[px[4*i+1]], lut.lin[px[4*i+2]])
 			require.Equal(t, [3]int16{L, A, B}, [3]int16{l[i], a[i], b[i]}, "pixel %d %v", i, px[4*i:4*i+3])
+			require.Equal(t, [3]float32{float32(L), float32(A), float32(B)}, [3]float32{lf[i], af[i], bf[i]}, "pixel %d %v", i, px[4*i:4*i+3])
 		}
 		for i := n; i < n+3; i++ {
 			require.Equal(t, [3]int16{77, 77, 77}, [3]int16{l[i], a[i], b[i]}, "wrote past the row")
+			require.Equal(t, [3]float32{77, 77, 77}, [3]float32{lf[i], af[i], bf[i]}, "wrote past the row")
 		}
 	}
 	for c := range 4 {

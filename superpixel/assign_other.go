@@ -17,6 +17,8 @@ func assignWindowAVX512(l, a, b *float32, d *float32, lab *int32, w, n, rows int
 	panic("unreachable")
 }
 
-func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16) bool { return false }
+func labRowSIMD(t *labLUT, px []uint8, l, a, b []int16, lf, af, bf []float32) bool {
+	return false
+}
 
 func accumulateVec(ws *workspace, sums []int64, vacc []int32, w, y0, y1 int) bool { return false }

@@ -112,11 +112,29 @@ type labCache struct {
 const labCacheBits = 15
 const labCacheSize = 1 << labCacheBits
 
-// rgbaRowToLab converts one row of packed RGBA bytes (alpha ignored).
-func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16, c *labCache) {
-	if labRowSIMD(t, px, l, a, b) {
+// rgbaRowToLab converts one row of packed RGBA bytes (alpha ignored) into
+// fixed-point Lab planes l, a, b, and, where lf is not nil, their float32
+// copies lf, af, bf.
+func (t *labLUT) rgbaRowToLab(px []uint8, l, a, b []int16, lf, af, bf []float32, c *labCache) {
+	if lf != nil && labRowSIMD(t, px, l, a, b, lf, af, bf) {
 		return
 	}
+	t.rgbaRowToLabGo(px, l, a, b, c)
+	if lf != nil {
+		toFloat32(l, a, b, lf, af, bf)
+	}
+}
+
+// toFloat32 copies fixed-point Lab planes into float32 planes.
+func toFloat32(l, a, b []int16, lf, af, bf []float32) {
+	a, b, lf, af, bf = a[:len(l)], b[:len(l)], lf[:len(l)], af[:len(l)], bf[:len(l)]
+	for i, v := range l {
+		lf[i], af[i], bf[i] = float32(v), float32(a[i]), float32(b[i])
+	}
+}
+
+// rgbaRowToLabGo is rgbaRowToLab's portable path, through the cache.
+func (t *labLUT) rgbaRowToLabGo(px []uint8, l, a, b []int16, c *labCache) {
 	n := len(l)
 	a = a[:n]
 	b = b[:n]

@@ -280,19 +280,17 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 	if floats {
 		ws.lf, ws.af, ws.bf = grow(ws.lf, n), grow(ws.af, n), grow(ws.bf, n)
 	}
-	toFloat := func(y0, y1 int) {
-		for i := y0 * w; i < y1*w; i++ {
-			ws.lf[i], ws.af[i], ws.bf[i] = float32(ws.l[i]), float32(ws.a[i]), float32(ws.b[i])
-		}
-	}
+	// The float32 copies are made with the planes, or after smoothing.
+	rowFloats := floats && s.Sigma == 0
 	cr.bands(h, func(band, y0, y1 int) {
 		rr := newRowReader(img)
 		for y := y0; y < y1; y++ {
 			o := y * w
-			lut.rgbaRowToLab(rr.row(y), ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w], ws.caches[band])
-			if floats && s.Sigma == 0 {
-				toFloat(y, y+1)
+			var lf, af, bf []float32
+			if rowFloats {
+				lf, af, bf = ws.lf[o:o+w], ws.af[o:o+w], ws.bf[o:o+w]
 			}
+			lut.rgbaRowToLab(rr.row(y), ws.l[o:o+w], ws.a[o:o+w], ws.b[o:o+w], lf, af, bf, ws.caches[band])
 		}
 	})
 	if s.Sigma > 0 {
@@ -302,7 +300,9 @@ func (s SLIC) Segment(ctx context.Context, img image.Image) (*Segmentation, erro
 			smoothLab(p, ws.f, ws.tmp, w, h, s.Sigma, cr)
 		}
 		if floats {
-			cr.bands(h, func(_, y0, y1 int) { toFloat(y0, y1) })
+			cr.bands(h, func(_, y0, y1 int) {
+				toFloat32(ws.l[y0*w:y1*w], ws.a[y0*w:y1*w], ws.b[y0*w:y1*w], ws.lf[y0*w:y1*w], ws.af[y0*w:y1*w], ws.bf[y0*w:y1*w])
+			})
 		}
 	}
 	if err := ctx.Err(); err != nil {

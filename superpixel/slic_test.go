@@ -505,13 +505,15 @@ func TestLabCache(t *testing.T) {
 	copy(img.Pix[10000:], img.Pix[:10000])
 	n := 5000
 	l, a, b := make([]int16, n), make([]int16, n), make([]int16, n)
+	lf, af, bf := make([]float32, n), make([]float32, n), make([]float32, n)
 	var c labCache
 	for pass := range 2 {
-		lut.rgbaRowToLab(img.Pix, l, a, b, &c)
+		lut.rgbaRowToLab(img.Pix, l, a, b, lf, af, bf, &c)
 		for i := range n {
 			p := img.Pix[4*i:]
 			L, A, B := lut.linear(lut.lin[p[0]], lut.lin[p[1]], lut.lin[p[2]])
 			require.Equal(t, [3]int16{L, A, B}, [3]int16{l[i], a[i], b[i]}, "pass %d pixel %d", pass, i)
+			require.Equal(t, [3]float32{float32(L), float32(A), float32(B)}, [3]float32{lf[i], af[i], bf[i]}, "pass %d pixel %d", pass, i)
 		}
 	}
 }
