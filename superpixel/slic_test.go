@@ -348,6 +348,30 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	require.Equal(t, first.Labels, again.Labels)
 }
 
+// TestDeterministicAcrossWorkersShapes: on shapes where the crew's bands
+// and chunks cut oddly (few rows, few columns, sizes just past a chunk),
+// every number of workers gives the same, valid segmentation.
+func TestDeterministicAcrossWorkersShapes(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ w, h, segments int }{
+		{4000, 9, 40}, {9, 4000, 40}, {183, 183, 300}, {257, 129, 20}, {1000, 33, 500},
+	} {
+		img := noiseImage(uint64(c.w*c.h), c.w, c.h)
+		var first *Segmentation
+		for _, workers := range []int{1, 2, 3, 5} {
+			seg, err := SLIC{Segments: c.segments, Workers: workers, Sigma: 1}.Segment(ctx, img)
+			require.NoError(t, err)
+			checkSegmentation(t, seg, img, true)
+			if first == nil {
+				first = seg
+				continue
+			}
+			require.Equal(t, first.Labels, seg.Labels, "%dx%d workers=%d", c.w, c.h, workers)
+			require.Equal(t, first.Segments, seg.Segments, "%dx%d workers=%d", c.w, c.h, workers)
+		}
+	}
+}
+
 // opaque hides an image's concrete type, forcing the generic path.
 type opaque struct{ image.Image }
 
