@@ -8,6 +8,7 @@ import (
 
 	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/synth"
+	"github.com/labelfree/labelfree/internal/cputime"
 )
 
 // BenchmarkDetect times one 320×240 photo through a detector at the
@@ -55,14 +56,14 @@ func BenchmarkDetectBatch(b *testing.B) {
 			if _, err := d.DetectBatch(ctx, imgs); err != nil {
 				b.Fatal(err)
 			}
-			c0 := processCPU()
+			c0 := cputime.Process()
 			for b.Loop() {
 				if _, err := d.DetectBatch(ctx, imgs); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N*len(imgs))/b.Elapsed().Seconds(), "img/s")
-			b.ReportMetric((processCPU()-c0).Seconds()*1e3/float64(b.N*len(imgs)), "cpu-ms/img")
+			b.ReportMetric((cputime.Process()-c0).Seconds()*1e3/float64(b.N*len(imgs)), "cpu-ms/img")
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/labelfree/labelfree"
+	"github.com/labelfree/labelfree/internal/cputime"
 	"github.com/labelfree/labelfree/internal/servetest"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkHandler(b *testing.B) {
 			w := &discardWriter{}
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.data)))
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				body.Reset(bc.data)
 				w.h, w.code = make(http.Header), 0
@@ -57,7 +58,7 @@ func BenchmarkHandler(b *testing.B) {
 					b.Fatal(w.code)
 				}
 			}
-			if cpu := processCPU() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})

@@ -26,30 +26,22 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/labelfree/labelfree"
 	"github.com/labelfree/labelfree/dataset/synth"
 	"github.com/labelfree/labelfree/detect"
 	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/internal/cputime"
 	"github.com/labelfree/labelfree/lime"
 )
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		log.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 type cost struct{ wall, cpu time.Duration }
 
 func measure(n int, f func()) cost {
-	w, c := time.Now(), cpuTime()
+	w, c := time.Now(), cputime.Process()
 	f()
-	return cost{time.Since(w) / time.Duration(n), (cpuTime() - c) / time.Duration(n)}
+	return cost{time.Since(w) / time.Duration(n), (cputime.Process() - c) / time.Duration(n)}
 }
 
 func main() {

@@ -25,10 +25,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/labelfree/labelfree/features"
+	"github.com/labelfree/labelfree/internal/cputime"
 )
 
 type meta struct {
@@ -89,9 +89,9 @@ func main() {
 	var goT, pyT, goC, pyC []float64
 	for r := range *rounds {
 		lr := &features.LogisticRegression{C: *C, Tol: tol, MaxIter: *maxIter}
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process().Seconds()
 		model, err := lr.FitXY(context.Background(), x[:m.NTrain], y[:m.NTrain], 0)
-		el, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
+		el, cpu := time.Since(start).Seconds(), cputime.Process().Seconds()-cpu0
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -127,15 +127,6 @@ func main() {
 	gt, pt, gc, pc := med(goT), med(pyT), med(goC), med(pyC)
 	fmt.Printf("median fit wall: Go %.3f s, scikit-learn %.3f s (sklearn/Go %.2fx)\n", gt, pt, pt/gt)
 	fmt.Printf("median fit CPU:  Go %.3f s, scikit-learn %.3f s (sklearn/Go %.2fx)\n", gc, pc, pc/gc)
-}
-
-// cpuTime returns the user+system CPU time of this process so far.
-func cpuTime() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // synthesize writes k-class embeddings that look like CNN features:

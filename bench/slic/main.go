@@ -19,9 +19,9 @@ import (
 	_ "image/png"
 	"log"
 	"os"
-	"syscall"
 	"time"
 
+	"github.com/labelfree/labelfree/internal/cputime"
 	"github.com/labelfree/labelfree/superpixel"
 )
 
@@ -46,7 +46,7 @@ func main() {
 			cache[path] = img
 		}
 		var seg *superpixel.Segmentation
-		cpu0 := cpuSeconds()
+		cpu0 := cputime.Process().Seconds()
 		start := time.Now()
 		for range reps {
 			var err error
@@ -55,21 +55,12 @@ func main() {
 			}
 		}
 		wall := time.Since(start).Seconds()
-		fmt.Fprintf(out, "%.9f %.9f %d\n", wall, cpuSeconds()-cpu0, seg.N)
+		fmt.Fprintf(out, "%.9f %.9f %d\n", wall, cputime.Process().Seconds()-cpu0, seg.N)
 		out.Flush()
 	}
 	if err := in.Err(); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// cpuSeconds returns the user and system CPU time of the whole process.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		log.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func load(path string) *image.RGBA {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/labelfree/labelfree/internal/cputime"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -50,7 +51,7 @@ func benchOperands(m, n, k int) (a, b, c []float32) {
 func reportGFLOPS(b *testing.B, m, n, k int, cpu0 float64) {
 	flop := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
 	b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if cpu := processCPUSeconds() - cpu0; cpu > 0 && cpu0 > 0 {
+	if cpu := cputime.Process().Seconds() - cpu0; cpu > 0 && cpu0 > 0 {
 		b.ReportMetric(flop/cpu/1e9, "GFLOP/cpu-s")
 	}
 }
@@ -107,7 +108,7 @@ func BenchmarkSgemm(b *testing.B) {
 					im.setup()
 				}
 				b.ReportAllocs()
-				cpu0 := processCPUSeconds()
+				cpu0 := cputime.Process().Seconds()
 				for b.Loop() {
 					im.fn()
 				}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labelfree/labelfree/internal/cputime"
 )
 
 // detectorBackbone loads the features package's embedded MobileNetV2 cut at
@@ -47,13 +49,13 @@ func BenchmarkDetectorBackbone(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
-				c0 := processCPU()
+				c0 := cputime.Process()
 				for i := 0; i < b.N; i++ {
 					if err := s.Run(ctx, []*Tensor{x}, out); err != nil {
 						b.Fatal(err)
 					}
 				}
-				cpu := processCPU() - c0
+				cpu := cputime.Process() - c0
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
 				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N*batch), "cpu-ms/img")
 			})
