@@ -1,6 +1,12 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+
+	"github.com/labelfree/labelfree/internal/gemm"
+)
 
 // convOp is Conv (1-D and 2-D, grouped and depthwise, any padding mode and
 // dilation), computed as im2col + GEMM, as a plain GEMM for 1×1 stride-1
@@ -14,6 +20,34 @@ type convOp struct {
 	group int
 	act   act
 	sum   bool
+	// packed holds, per group, the constant weights packed once at load
+	// into internal/gemm's panel layout (see prepack), or is nil.
+	packed []*gemm.PackedA
+}
+
+// prepack returns a copy of o that multiplies with weights w packed once
+// for internal/gemm, so that no call copies them again; o itself when w
+// is not a float weight tensor of a GEMM-based conv, or when another GEMM
+// backend is in use.
+func (o *convOp) prepack(w *value) *convOp {
+	if gemmBackend != "internal/gemm" || w == nil || w.dt != dtFloat || len(w.shape) < 3 {
+		return o
+	}
+	m, cg, G := w.shape[0], w.shape[1], o.group
+	if G < 1 || m%G != 0 || (cg == 1 && G == m) { // depthwise runs directly
+		return o
+	}
+	K, err := numel(w.shape[1:])
+	if err != nil || K == 0 || len(w.f) != m*K {
+		return o
+	}
+	mg := m / G
+	c := *o
+	c.packed = make([]*gemm.PackedA, G)
+	for g := range c.packed {
+		c.packed[g] = gemm.PackA(blas.NoTrans, mg, K, w.f[g*mg*K:], K)
+	}
+	return &c
 }
 
 func init() {
@@ -125,11 +159,15 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 		}
 		return nil
 	}
+	packed := o.packed
+	if len(packed) != G || packed[0].Rows() != mg || packed[0].Cols() != K {
+		packed = nil
+	}
 	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
 	if n >= s.threads && s.threads > 1 {
 		// batch parallelism: each thread runs whole images, serially
 		t := &s.convT
-		*t = convBatchTask{x: x.f, w: wt.f, y: y.f, bias: bf, act: o.act, c: c, m: m, G: G, cg: cg, mg: mg, K: K, P: P, H: H, W: W, pointwise: pointwise,
+		*t = convBatchTask{x: x.f, w: wt.f, packed: packed, y: y.f, bias: bf, act: o.act, c: c, m: m, G: G, cg: cg, mg: mg, K: K, P: P, H: H, W: W, pointwise: pointwise,
 			geo: im2colTask{H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow, sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}}
 		if res != nil {
 			t.sum = res.f
@@ -168,6 +206,9 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 			t := &s.gemmT
 			*t = gemmTask{m: mg, n: P, k: K, alpha: 1, a: wt.f[g*mg*K:], lda: K, b: b, ldb: P,
 				c: y.f[off:], ldc: P, act: o.act}
+			if packed != nil {
+				t.pa = packed[g]
+			}
 			if bf != nil {
 				t.bias = bf[g*mg:]
 			}
@@ -425,6 +466,7 @@ type convBatchTask struct {
 	x, w, y, bias, sum          []float32
 	act                         act
 	c, m, G, cg, mg, K, P, H, W int
+	packed                      []*gemm.PackedA
 	pointwise                   bool
 	geo                         im2colTask
 	cols                        [maxThreads][]float32
@@ -448,6 +490,9 @@ func (t *convBatchTask) doW(w, img int) {
 		off := (img*t.m + g*t.mg) * t.P
 		gt := gemmTask{m: t.mg, n: t.P, k: t.K, alpha: 1, a: t.w[g*t.mg*t.K:], lda: t.K, b: b, ldb: t.P,
 			c: t.y[off:], ldc: t.P, act: t.act, tileM: t.mg, tileN: t.P, tilesN: 1}
+		if t.packed != nil {
+			gt.pa = t.packed[g]
+		}
 		if t.bias != nil {
 			gt.bias = t.bias[g*t.mg:]
 		}
