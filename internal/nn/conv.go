@@ -198,8 +198,9 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 			if !pointwise {
 				t := &s.im2colT
 				*t = im2colTask{x: xg, col: col, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
-					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}
-				s.parallel(t, K)
+					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2],
+					rows: max(1, im2colItem/max(P, 1)), K: K}
+				s.parallel(t, (K+t.rows-1)/t.rows)
 				b = col
 			}
 			off := (img*m + g*mg) * P
@@ -237,13 +238,57 @@ func (o *convOp) runUnfusedSum(s *Session, in, out []*value) error {
 	return nil
 }
 
-// im2colTask fills one row (c, ky, kx) of the column matrix per item.
+// shifted fills a row of a stride-1 conv whose output rows are as wide as
+// the input's: then the row is the input plane shifted by one offset, so
+// the valid output rows are one copy, after which the columns that wrapped
+// around the plane's edge (ox outside [lo, hi)) are zeroed.
+func (t *im2colTask) shifted(dst, src []float32, ky, off, lo, hi int) {
+	ow := t.ow
+	oy0 := min(max(0, t.pt-ky*t.dh), t.oh)
+	oy1 := max(min(t.oh, t.H+t.pt-ky*t.dh), oy0)
+	clear(dst[:oy0*ow])
+	clear(dst[oy1*ow:])
+	if oy0 == oy1 {
+		return
+	}
+	base := (oy0-t.pt+ky*t.dh)*t.W + off
+	j0, j1 := oy0*ow+lo, (oy1-1)*ow+hi
+	copy(dst[j0:j1], src[base+lo:base+lo+j1-j0])
+	for oy := oy0; oy < oy1; oy++ {
+		d := dst[oy*ow : (oy+1)*ow]
+		for q := range d[:lo] {
+			d[q] = 0
+		}
+		for q := range d[hi:] {
+			d[hi+q] = 0
+		}
+	}
+}
+
+// im2colTask fills rows (c, ky, kx) of the column matrix: one per item, or
+// rows per item when rows > 1 (of K in all), so that the small rows of late
+// layers (7×7 outputs) do not cost an item each.
 type im2colTask struct {
 	x, col                                       []float32
 	H, W, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl int
+	rows, K                                      int
 }
 
-func (t *im2colTask) do(row int) {
+// im2colItem is about the number of floats one parallel im2col item writes.
+const im2colItem = 8192
+
+func (t *im2colTask) do(i int) {
+	if t.rows <= 1 {
+		t.row(i)
+		return
+	}
+	for r := i * t.rows; r < min((i+1)*t.rows, t.K); r++ {
+		t.row(r)
+	}
+}
+
+// row fills row (c, ky, kx) of the column matrix.
+func (t *im2colTask) row(row int) {
 	kx := row % t.kw
 	ky := (row / t.kw) % t.kh
 	c := row / (t.kw * t.kh)
@@ -262,6 +307,10 @@ func (t *im2colTask) do(row int) {
 	}
 	hi = min(hi, t.ow)
 	lo = min(lo, hi)
+	if t.sh == 1 && t.sw == 1 && t.ow == t.W && lo < hi {
+		t.shifted(dst, src, ky, off, lo, hi)
+		return
+	}
 	var odd [256]float32 // the discarded phase of a stride-2 row
 	for oy := 0; oy < t.oh; oy++ {
 		d := dst[oy*t.ow : (oy+1)*t.ow]
@@ -483,7 +532,7 @@ func (t *convBatchTask) doW(w, img int) {
 			ic := t.geo
 			ic.x, ic.col = xg, col
 			for row := 0; row < t.K; row++ {
-				ic.do(row)
+				ic.row(row)
 			}
 			b = col
 		}
