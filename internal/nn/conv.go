@@ -1,6 +1,12 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+
+	"github.com/labelfree/labelfree/internal/gemm"
+)
 
 // convOp is Conv (1-D and 2-D, grouped and depthwise, any padding mode and
 // dilation), computed as im2col + GEMM, as a plain GEMM for 1×1 stride-1
@@ -14,6 +20,34 @@ type convOp struct {
 	group int
 	act   act
 	sum   bool
+	// packed holds, per group, the constant weights packed once at load
+	// into internal/gemm's panel layout (see prepack), or is nil.
+	packed []*gemm.PackedA
+}
+
+// prepack returns a copy of o that multiplies with weights w packed once
+// for internal/gemm, so that no call copies them again; o itself when w
+// is not a float weight tensor of a GEMM-based conv, or when another GEMM
+// backend is in use.
+func (o *convOp) prepack(w *value) *convOp {
+	if gemmBackend != "internal/gemm" || w == nil || w.dt != dtFloat || len(w.shape) < 3 {
+		return o
+	}
+	m, cg, G := w.shape[0], w.shape[1], o.group
+	if G < 1 || m%G != 0 || (cg == 1 && G == m) { // depthwise runs directly
+		return o
+	}
+	K, err := numel(w.shape[1:])
+	if err != nil || K == 0 || len(w.f) != m*K {
+		return o
+	}
+	mg := m / G
+	c := *o
+	c.packed = make([]*gemm.PackedA, G)
+	for g := range c.packed {
+		c.packed[g] = gemm.PackA(blas.NoTrans, mg, K, w.f[g*mg*K:], K)
+	}
+	return &c
 }
 
 func init() {
@@ -125,11 +159,15 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 		}
 		return nil
 	}
+	packed := o.packed
+	if len(packed) != G || packed[0].Rows() != mg || packed[0].Cols() != K {
+		packed = nil
+	}
 	pointwise := kh == 1 && kw == 1 && gm.s[1] == 1 && gm.s[2] == 1 && gm.pb[1] == 0 && gm.pb[2] == 0 && oh == H && ow == W
 	if n >= s.threads && s.threads > 1 {
 		// batch parallelism: each thread runs whole images, serially
 		t := &s.convT
-		*t = convBatchTask{x: x.f, w: wt.f, y: y.f, bias: bf, act: o.act, c: c, m: m, G: G, cg: cg, mg: mg, K: K, P: P, H: H, W: W, pointwise: pointwise,
+		*t = convBatchTask{x: x.f, w: wt.f, packed: packed, y: y.f, bias: bf, act: o.act, c: c, m: m, G: G, cg: cg, mg: mg, K: K, P: P, H: H, W: W, pointwise: pointwise,
 			geo: im2colTask{H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow, sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}}
 		if res != nil {
 			t.sum = res.f
@@ -160,14 +198,18 @@ func (o *convOp) run(s *Session, in, out []*value) error {
 			if !pointwise {
 				t := &s.im2colT
 				*t = im2colTask{x: xg, col: col, H: H, W: W, kh: kh, kw: kw, oh: oh, ow: ow,
-					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2]}
-				s.parallel(t, K)
+					sh: gm.s[1], sw: gm.s[2], dh: gm.d[1], dw: gm.d[2], pt: gm.pb[1], pl: gm.pb[2],
+					rows: max(1, im2colItem/max(P, 1)), K: K}
+				s.parallel(t, (K+t.rows-1)/t.rows)
 				b = col
 			}
 			off := (img*m + g*mg) * P
 			t := &s.gemmT
 			*t = gemmTask{m: mg, n: P, k: K, alpha: 1, a: wt.f[g*mg*K:], lda: K, b: b, ldb: P,
 				c: y.f[off:], ldc: P, act: o.act}
+			if packed != nil {
+				t.pa = packed[g]
+			}
 			if bf != nil {
 				t.bias = bf[g*mg:]
 			}
@@ -196,13 +238,57 @@ func (o *convOp) runUnfusedSum(s *Session, in, out []*value) error {
 	return nil
 }
 
-// im2colTask fills one row (c, ky, kx) of the column matrix per item.
+// shifted fills a row of a stride-1 conv whose output rows are as wide as
+// the input's: then the row is the input plane shifted by one offset, so
+// the valid output rows are one copy, after which the columns that wrapped
+// around the plane's edge (ox outside [lo, hi)) are zeroed.
+func (t *im2colTask) shifted(dst, src []float32, ky, off, lo, hi int) {
+	ow := t.ow
+	oy0 := min(max(0, t.pt-ky*t.dh), t.oh)
+	oy1 := max(min(t.oh, t.H+t.pt-ky*t.dh), oy0)
+	clear(dst[:oy0*ow])
+	clear(dst[oy1*ow:])
+	if oy0 == oy1 {
+		return
+	}
+	base := (oy0-t.pt+ky*t.dh)*t.W + off
+	j0, j1 := oy0*ow+lo, (oy1-1)*ow+hi
+	copy(dst[j0:j1], src[base+lo:base+lo+j1-j0])
+	for oy := oy0; oy < oy1; oy++ {
+		d := dst[oy*ow : (oy+1)*ow]
+		for q := range d[:lo] {
+			d[q] = 0
+		}
+		for q := range d[hi:] {
+			d[hi+q] = 0
+		}
+	}
+}
+
+// im2colTask fills rows (c, ky, kx) of the column matrix: one per item, or
+// rows per item when rows > 1 (of K in all), so that the small rows of late
+// layers (7×7 outputs) do not cost an item each.
 type im2colTask struct {
 	x, col                                       []float32
 	H, W, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl int
+	rows, K                                      int
 }
 
-func (t *im2colTask) do(row int) {
+// im2colItem is about the number of floats one parallel im2col item writes.
+const im2colItem = 8192
+
+func (t *im2colTask) do(i int) {
+	if t.rows <= 1 {
+		t.row(i)
+		return
+	}
+	for r := i * t.rows; r < min((i+1)*t.rows, t.K); r++ {
+		t.row(r)
+	}
+}
+
+// row fills row (c, ky, kx) of the column matrix.
+func (t *im2colTask) row(row int) {
 	kx := row % t.kw
 	ky := (row / t.kw) % t.kh
 	c := row / (t.kw * t.kh)
@@ -221,6 +307,10 @@ func (t *im2colTask) do(row int) {
 	}
 	hi = min(hi, t.ow)
 	lo = min(lo, hi)
+	if t.sh == 1 && t.sw == 1 && t.ow == t.W && lo < hi {
+		t.shifted(dst, src, ky, off, lo, hi)
+		return
+	}
 	var odd [256]float32 // the discarded phase of a stride-2 row
 	for oy := 0; oy < t.oh; oy++ {
 		d := dst[oy*t.ow : (oy+1)*t.ow]
@@ -425,6 +515,7 @@ type convBatchTask struct {
 	x, w, y, bias, sum          []float32
 	act                         act
 	c, m, G, cg, mg, K, P, H, W int
+	packed                      []*gemm.PackedA
 	pointwise                   bool
 	geo                         im2colTask
 	cols                        [maxThreads][]float32
@@ -441,13 +532,16 @@ func (t *convBatchTask) doW(w, img int) {
 			ic := t.geo
 			ic.x, ic.col = xg, col
 			for row := 0; row < t.K; row++ {
-				ic.do(row)
+				ic.row(row)
 			}
 			b = col
 		}
 		off := (img*t.m + g*t.mg) * t.P
 		gt := gemmTask{m: t.mg, n: t.P, k: t.K, alpha: 1, a: t.w[g*t.mg*t.K:], lda: t.K, b: b, ldb: t.P,
 			c: t.y[off:], ldc: t.P, act: t.act, tileM: t.mg, tileN: t.P, tilesN: 1}
+		if t.packed != nil {
+			gt.pa = t.packed[g]
+		}
 		if t.bias != nil {
 			gt.bias = t.bias[g*t.mg:]
 		}

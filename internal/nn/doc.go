@@ -40,7 +40,10 @@
 // initializers, DequantizeLinear of quantised weights). The execution plan
 // then folds BatchNormalization into the preceding Conv, and fuses a
 // following residual Add and activation (Relu, Clip, Sigmoid, HardSigmoid,
-// HardSwish, ...) into the Conv's GEMM epilogue.
+// HardSwish, ...) into the Conv's GEMM epilogue. The constant weights of
+// every GEMM-based Conv are then packed once into internal/gemm's panel
+// layout (gemm.PackedA), so that no run copies them again; the packed copy
+// sits beside the original, about doubling the memory weights take.
 //
 // # Running
 //

@@ -97,6 +97,11 @@ func compile(g *graph, fuse bool) *plan {
 	if fuse {
 		nodes = p.fuse(nodes)
 	}
+	for _, n := range nodes {
+		if cv, ok := n.k.(*convOp); ok && len(n.in) > 1 && n.in[1] >= 0 {
+			n.k = cv.prepack(p.vals[n.in[1]].c)
+		}
+	}
 	last := make([]int, len(p.vals))
 	for k := range last {
 		last[k] = -1

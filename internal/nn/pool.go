@@ -78,6 +78,11 @@ func (t *poolTask) do(i int) {
 	outN := g.out[0] * g.out[1] * g.out[2]
 	src := t.x[i*inN : (i+1)*inN]
 	dst := t.y[i*outN : (i+1)*outN]
+	if t.op.max && g.in[0] == 1 && g.k[0] == 1 && g.out[0] == 1 && g.pb[0] == 0 &&
+		g.d[1] == 1 && g.d[2] == 1 && g.in[2] <= maxFastPoolWidth {
+		maxPool2D(g, src, dst)
+		return
+	}
 	// padded extent: windows may run past the end pad only in ceil mode,
 	// and those positions never count as padding.
 	var limit [3]int
@@ -144,6 +149,50 @@ func (t *poolTask) do(i int) {
 				dst[k] = acc
 				k++
 			}
+		}
+	}
+}
+
+// maxFastPoolWidth bounds the input rows maxPool2D handles (its row of
+// column maxima lives on the stack).
+const maxFastPoolWidth = 1024
+
+// maxPool2D is MaxPool of one plane without dilation (ResNet's 3×3
+// stride-2 stem pool): for each output row it takes the maximum over the
+// window's rows column by column, then over each window's columns. Like
+// the general loop it skips padding and NaNs, and gives -Inf for a window
+// that covers no input.
+func maxPool2D(g *geom, src, dst []float32) {
+	H, W, OW := g.in[1], g.in[2], g.out[2]
+	ninf := float32(math.Inf(-1))
+	var buf [maxFastPoolWidth]float32
+	colMax := buf[:W]
+	for oh := 0; oh < g.out[1]; oh++ {
+		d := dst[oh*OW : (oh+1)*OW]
+		h0 := oh*g.s[1] - g.pb[1]
+		h1 := min(h0+g.k[1], H)
+		h0 = max(h0, 0)
+		for q := range colMax {
+			colMax[q] = ninf
+		}
+		for r := h0; r < h1; r++ {
+			for q, v := range src[r*W : (r+1)*W] {
+				if v > colMax[q] {
+					colMax[q] = v
+				}
+			}
+		}
+		for ow := range d {
+			w0 := ow*g.s[2] - g.pb[2]
+			w1 := min(w0+g.k[2], W)
+			w0 = max(w0, 0)
+			acc := ninf
+			for q := w0; q < w1; q++ {
+				if colMax[q] > acc {
+					acc = colMax[q]
+				}
+			}
+			d[ow] = acc
 		}
 	}
 }

@@ -57,8 +57,9 @@ type gemmTask struct {
 	tileM       int
 	tileN       int
 	tilesN      int
-	bias        []float32 // per row of C, or nil
-	sum         []float32 // added element-wise, laid out like C, or nil
+	pa          *gemm.PackedA // op(A) packed in advance (tA false), or nil
+	bias        []float32     // per row of C, or nil
+	sum         []float32     // added element-wise, laid out like C, or nil
 	act         act
 }
 
@@ -99,6 +100,9 @@ func (t *gemmTask) do(i int) {
 				row[q] *= t.beta
 			}
 		}
+	} else if t.pa != nil {
+		blk := t.pa.RowBlock(i0, i0+mb)
+		blk.Sgemm(trans(t.tB), nb, t.alpha, t.b[bOff:], t.ldb, t.beta, c, t.ldc)
 	} else {
 		sgemm(t.tA, t.tB, mb, nb, t.k, t.alpha, t.a[aOff:], t.lda, t.b[bOff:], t.ldb, t.beta, c, t.ldc)
 	}

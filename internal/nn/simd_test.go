@@ -212,3 +212,60 @@ func TestIm2colStride2(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colRows checks im2col against a direct gather for strides 1 and 2,
+// dilations, pads that keep the width (the shifted-copy path) and pads that
+// do not, with rows filled one per item and in chunks, into a column
+// matrix that starts out dirty.
+func TestIm2colRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, sz := range [][2]int{{1, 1}, {3, 3}, {7, 7}, {5, 9}, {14, 14}, {2, 40}} {
+		for _, k := range [][2]int{{3, 3}, {1, 1}, {5, 3}, {1, 2}} {
+			for _, st := range []int{1, 2} {
+				for _, dil := range []int{1, 2} {
+					for _, pad := range [][2]int{{dil * (k[0] - 1) / 2, dil * (k[1] - 1) / 2}, {0, 0}, {2, 1}} {
+						H, W := sz[0], sz[1]
+						oh := (H+2*pad[0]-dil*(k[0]-1)-1)/st + 1
+						ow := (W+2*pad[1]-dil*(k[1]-1)-1)/st + 1
+						if oh <= 0 || ow <= 0 {
+							continue
+						}
+						c := 3
+						x := randSlice(r, c*H*W)
+						K := c * k[0] * k[1]
+						for _, rows := range []int{0, 2, K} {
+							task := im2colTask{x: x, col: make([]float32, K*oh*ow), H: H, W: W, kh: k[0], kw: k[1], oh: oh, ow: ow,
+								sh: st, sw: st, dh: dil, dw: dil, pt: pad[0], pl: pad[1], rows: rows, K: K}
+							for i := range task.col {
+								task.col[i] = 7
+							}
+							items := K
+							if rows > 1 {
+								items = (K + rows - 1) / rows
+							}
+							for i := 0; i < items; i++ {
+								task.do(i)
+							}
+							for row := 0; row < K; row++ {
+								kx, ky, ch := row%k[1], (row/k[1])%k[0], row/(k[0]*k[1])
+								for oy := 0; oy < oh; oy++ {
+									for ox := 0; ox < ow; ox++ {
+										iy, ix := oy*st-pad[0]+ky*dil, ox*st-pad[1]+kx*dil
+										want := float32(0)
+										if iy >= 0 && iy < H && ix >= 0 && ix < W {
+											want = x[(ch*H+iy)*W+ix]
+										}
+										if got := task.col[(row*oh+oy)*ow+ox]; got != want {
+											t.Fatalf("%v kernel %v stride %d dilation %d pad %v rows %d: row %d (%d,%d) = %v, want %v",
+												sz, k, st, dil, pad, rows, row, oy, ox, got, want)
+										}
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
