@@ -24,10 +24,7 @@ func BenchmarkTorchvision(b *testing.B) {
 		}
 		for _, batch := range []int{1, 16} {
 			b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
-				x := &Tensor{Shape: []int{batch, 3, 224, 224}, Data: make([]float32, batch*3*224*224)}
-				for k := range x.Data {
-					x.Data[k] = float32(k%255)/255 - 0.5
-				}
+				x := rampInput(batch, 3, 224, 224)
 				s := m.NewSession()
 				out := []*Tensor{{}}
 				ctx := context.Background()
@@ -45,4 +42,18 @@ func BenchmarkTorchvision(b *testing.B) {
 			})
 		}
 	}
+}
+
+// rampInput returns a benchmark input of the given shape whose values ramp
+// through [-0.5, 0.5).
+func rampInput(shape ...int) *Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	x := &Tensor{Shape: shape, Data: make([]float32, n)}
+	for k := range x.Data {
+		x.Data[k] = float32(k%255)/255 - 0.5
+	}
+	return x
 }

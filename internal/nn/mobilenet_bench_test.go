@@ -36,10 +36,7 @@ func BenchmarkDetectorBackbone(b *testing.B) {
 	for _, batch := range []int{1, 16} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("batch=%d/threads=%d", batch, threads), func(b *testing.B) {
-				x := &Tensor{Shape: []int{batch, 3, 192, 256}, Data: make([]float32, batch*3*192*256)}
-				for k := range x.Data {
-					x.Data[k] = float32(k%255)/255 - 0.5
-				}
+				x := rampInput(batch, 3, 192, 256)
 				s := m.NewSession()
 				s.SetThreads(threads)
 				out := []*Tensor{{}}
@@ -74,10 +71,7 @@ func TestDetectorBackboneSteps(t *testing.T) {
 	var batch int
 	fmt.Sscan(env, &batch)
 	m := detectorBackbone(t)
-	x := &Tensor{Shape: []int{batch, 3, 192, 256}, Data: make([]float32, batch*3*192*256)}
-	for k := range x.Data {
-		x.Data[k] = float32(k%255)/255 - 0.5
-	}
+	x := rampInput(batch, 3, 192, 256)
 	s := m.NewSession()
 	s.SetThreads(1)
 	out := []*Tensor{{}}
